@@ -1,0 +1,259 @@
+/* HnCli: hoinghictl's side of the control API. It owns the HTTP session to
+ * the local hoinghid over its Unix socket, turns answers into JSON nodes and
+ * error bodies ({"error": {"code", "message"}}) back into HN_ERROR, and
+ * knows whether the user asked for --json. The verbs themselves live in
+ * main.c and only ever see JSON or a GError. */
+
+#define G_LOG_DOMAIN "hoinghi-cli"
+
+#include "hn-cli.h"
+
+#include <errno.h>
+#include <gio/gunixsocketaddress.h>
+#include <libsoup/soup.h>
+#include <stdio.h>
+
+#include "hn-build-config.h"
+#include "hn-error.h"
+
+/* A stuck daemon must not hang scripts and monitoring forever. */
+#define HN_CLI_TIMEOUT_SECONDS 30
+
+struct _HnCli {
+  GObject parent_instance;
+
+  gchar *socket_path;
+  gboolean json_output;
+  SoupSession *session;
+};
+
+G_DEFINE_FINAL_TYPE (HnCli, hn_cli, G_TYPE_OBJECT)
+
+static void
+hn_cli_dispose (GObject *object)
+{
+  HnCli *self = HN_CLI (object);
+
+  g_clear_object (&self->session);
+
+  G_OBJECT_CLASS (hn_cli_parent_class)->dispose (object);
+}
+
+static void
+hn_cli_finalize (GObject *object)
+{
+  HnCli *self = HN_CLI (object);
+
+  g_clear_pointer (&self->socket_path, g_free);
+
+  G_OBJECT_CLASS (hn_cli_parent_class)->finalize (object);
+}
+
+static void
+hn_cli_class_init (HnCliClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = hn_cli_dispose;
+  object_class->finalize = hn_cli_finalize;
+}
+
+static void
+hn_cli_init (HnCli *self)
+{
+}
+
+/**
+ * hn_cli_new:
+ * @socket_path: (nullable): control socket of hoinghid; %NULL for the
+ *   built-in default (HN_DEFAULT_SOCKET)
+ * @json_output: whether verbs print the daemon's JSON instead of text
+ */
+HnCli *
+hn_cli_new (const gchar *socket_path, gboolean json_output)
+{
+  HnCli *self = g_object_new (HN_TYPE_CLI, NULL);
+  g_autoptr (GSocketAddress) address = NULL;
+
+  self->socket_path = g_strdup (socket_path != NULL ? socket_path : HN_DEFAULT_SOCKET);
+  self->json_output = json_output;
+
+  /* Every connection goes to the socket whatever the URI says, so requests
+   * are written as plain http://localhost/... */
+  address = g_unix_socket_address_new (self->socket_path);
+  self->session = soup_session_new_with_options ("remote-connectable", address, NULL);
+  soup_session_set_timeout (self->session, HN_CLI_TIMEOUT_SECONDS);
+  soup_session_set_user_agent (self->session, "hoinghictl/" HN_VERSION);
+  return self;
+}
+
+const gchar *
+hn_cli_get_socket_path (HnCli *self)
+{
+  g_return_val_if_fail (HN_IS_CLI (self), NULL);
+  return self->socket_path;
+}
+
+/**
+ * hn_cli_get_json_output:
+ *
+ * Returns: whether --json was given (not hn_cli_get_json(), which is the
+ *   request)
+ */
+gboolean
+hn_cli_get_json_output (HnCli *self)
+{
+  g_return_val_if_fail (HN_IS_CLI (self), FALSE);
+  return self->json_output;
+}
+
+/* GIO words a failed connect as "Could not connect: <strerror>"; the CLI
+ * says the strerror part itself, with a hint at the likely cause. */
+static const struct {
+  gint code;
+  gint errsv;
+  const gchar *hint;
+} transport_errors[] = {
+  { G_IO_ERROR_NOT_FOUND, ENOENT, "is hoinghid running?" },
+  { G_IO_ERROR_CONNECTION_REFUSED, ECONNREFUSED, "is hoinghid running?" },
+  { G_IO_ERROR_PERMISSION_DENIED, EACCES, "is your user in the socket's group?" },
+};
+
+static void
+hn_cli_set_transport_error (HnCli *self, const GError *local_error, GError **error)
+{
+  if (local_error->domain == G_IO_ERROR) {
+    for (guint i = 0; i < G_N_ELEMENTS (transport_errors); i++) {
+      if (local_error->code != transport_errors[i].code)
+        continue;
+      g_set_error (error, HN_ERROR, HN_ERROR_UNAVAILABLE, "cannot reach hoinghid at %s: %s (%s)",
+                   self->socket_path, g_strerror (transport_errors[i].errsv),
+                   transport_errors[i].hint);
+      return;
+    }
+  }
+  /* Not hn_error_convert(): it would make a missing socket NOT_FOUND, the
+   * same code as an unknown site. */
+  g_set_error (error, HN_ERROR, HN_ERROR_UNAVAILABLE, "cannot reach hoinghid at %s: %s",
+               self->socket_path, local_error->message);
+}
+
+static HnError
+hn_cli_error_from_code (const gchar *code)
+{
+  for (guint i = 0; i < HN_ERROR_LAST; i++) {
+    if (g_strcmp0 (code, hn_error_code_to_string (i)) == 0)
+      return i;
+  }
+  return HN_ERROR_FAILED;
+}
+
+/* Builds the error of a non-2xx answer, from its JSON error body when it
+ * has one, else from the HTTP status (e.g. a proxy or an older daemon). */
+static void
+hn_cli_set_api_error (SoupMessage *msg, JsonNode *root, GError **error)
+{
+  JsonObject *body =
+      root != NULL && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
+  JsonNode *node = body != NULL ? json_object_get_member (body, "error") : NULL;
+  JsonObject *obj =
+      node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+  JsonNode *code = obj != NULL ? json_object_get_member (obj, "code") : NULL;
+  JsonNode *message = obj != NULL ? json_object_get_member (obj, "message") : NULL;
+
+  if (message != NULL && json_node_get_value_type (message) == G_TYPE_STRING) {
+    const gchar *name = code != NULL && json_node_get_value_type (code) == G_TYPE_STRING
+                            ? json_node_get_string (code)
+                            : NULL;
+
+    g_set_error_literal (error, HN_ERROR, hn_cli_error_from_code (name),
+                         json_node_get_string (message));
+    return;
+  }
+  g_set_error (error, HN_ERROR, HN_ERROR_FAILED, "hoinghid answered %u %s",
+               soup_message_get_status (msg), soup_message_get_reason_phrase (msg));
+}
+
+/**
+ * hn_cli_get_json:
+ * @path: absolute path of the API resource, with any query, already
+ *   URI-escaped (e.g. "/api/v1/sites?tier=commune")
+ *
+ * Sends GET @path to hoinghid and waits for the answer.
+ *
+ * Returns: (transfer full): the parsed JSON answer, or %NULL with @error set
+ *   to the API's own error (code and message) or to why the daemon could
+ *   not be reached
+ */
+JsonNode *
+hn_cli_get_json (HnCli *self, const gchar *path, GError **error)
+{
+  g_autofree gchar *uri = NULL;
+  g_autoptr (SoupMessage) msg = NULL;
+  g_autoptr (GBytes) body = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) local_error = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  gboolean parsed;
+  gsize size;
+  const gchar *data;
+
+  g_return_val_if_fail (HN_IS_CLI (self), NULL);
+  g_return_val_if_fail (path != NULL && path[0] == '/', NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  uri = g_strconcat ("http://localhost", path, NULL);
+  msg = soup_message_new (SOUP_METHOD_GET, uri);
+  if (msg == NULL) {
+    g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT, "invalid request path '%s'", path);
+    return NULL;
+  }
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Accept",
+                                "application/json");
+
+  body = soup_session_send_and_read (self->session, msg, NULL, &local_error);
+  if (body == NULL) {
+    hn_cli_set_transport_error (self, local_error, error);
+    return NULL;
+  }
+
+  data = g_bytes_get_data (body, &size);
+  parsed = size > 0 && json_parser_load_from_data (parser, data, size, &local_error);
+  if (parsed)
+    root = json_parser_steal_root (parser);
+
+  if (!SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (msg))) {
+    hn_cli_set_api_error (msg, root, error);
+    return NULL;
+  }
+  if (root == NULL) {
+    g_set_error (error, HN_ERROR, HN_ERROR_FAILED, "invalid answer from hoinghid for %s: %s", path,
+                 local_error != NULL ? local_error->message : "empty body");
+    return NULL;
+  }
+  return g_steal_pointer (&root);
+}
+
+/**
+ * hn_cli_print_json:
+ *
+ * Prints @node pretty-printed to standard output, as UTF-8 whatever the
+ * locale, since it is meant for programs.
+ */
+void
+hn_cli_print_json (HnCli *self, JsonNode *node)
+{
+  g_autoptr (JsonGenerator) generator = json_generator_new ();
+  g_autofree gchar *text = NULL;
+
+  g_return_if_fail (HN_IS_CLI (self));
+  g_return_if_fail (node != NULL);
+
+  json_generator_set_pretty (generator, TRUE);
+  json_generator_set_root (generator, node);
+  text = json_generator_to_data (generator, NULL);
+  /* Not g_print(): that converts to the locale's charset and would turn
+   * diacritics into '?' under LANG=C. */
+  fputs (text, stdout);
+  fputc ('\n', stdout);
+}

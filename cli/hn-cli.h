@@ -1,0 +1,21 @@
+#pragma once
+
+#include <glib-object.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+#define HN_TYPE_CLI (hn_cli_get_type ())
+G_DECLARE_FINAL_TYPE (HnCli, hn_cli, HN, CLI, GObject)
+
+HnCli *hn_cli_new (const gchar *socket_path, gboolean json_output) G_GNUC_WARN_UNUSED_RESULT;
+
+const gchar *hn_cli_get_socket_path (HnCli *self);
+gboolean hn_cli_get_json_output (HnCli *self);
+
+JsonNode *hn_cli_get_json (HnCli *self,
+                           const gchar *path,
+                           GError **error) G_GNUC_WARN_UNUSED_RESULT;
+void hn_cli_print_json (HnCli *self, JsonNode *node);
+
+G_END_DECLS

@@ -1,0 +1,666 @@
+/* HnConfig: the network's inventory (sites.conf and its drop-ins) as an
+ * immutable, validated description: the hub's own settings and every site.
+ *
+ * Loading checks everything an operator can get wrong and reports all of
+ * it at once, each problem with its file and line: syntax, unknown groups
+ * and keys (with a suggestion), missing keys, bad values, ids, tiers,
+ * parents, the single hub, addresses and port collisions. A daemon keeps
+ * its running HnConfig until a new one loads without a single problem. */
+
+#define G_LOG_DOMAIN "hoinghi-config"
+
+#include "hn-config.h"
+
+#include <gio/gio.h>
+
+#include "hn-conf-source.h"
+#include "hn-util.h"
+
+struct _HnConfig {
+  GObject parent_instance;
+
+  gchar *path;
+  GStrv files;
+  guint control_port;
+  guint media_port;
+  GPtrArray *sites;       /* of HnSite, file order */
+  GHashTable *site_by_id; /* id -> HnSite (owned by sites) */
+  HnSite *hub;
+  guint tier_count[HN_TIER_LAST];
+};
+
+G_DEFINE_FINAL_TYPE (HnConfig, hn_config, G_TYPE_OBJECT)
+
+#define SITE_PREFIX "site "
+
+static const gchar *const hub_keys[] = { "control-port", "media-port", NULL };
+static const gchar *const defaults_keys[] = { "media-port",    "video-size",    "video-framerate",
+                                              "video-bitrate", "audio-bitrate", NULL };
+static const gchar *const site_keys[] = { "name",          "short-name",    "tier",
+                                          "code",          "district",      "address",
+                                          "media-port",    "video-size",    "video-framerate",
+                                          "video-bitrate", "audio-bitrate", NULL };
+static const gchar *const group_names[] = { "hub", "defaults", "site", NULL };
+
+static const HnMediaSettings builtin_media = {
+  .media_port = 5004,
+  .video_width = 640,
+  .video_height = 360,
+  .video_framerate = 25,
+  .video_bitrate = 600,
+  .audio_bitrate = 32,
+};
+
+static void
+hn_config_finalize (GObject *object)
+{
+  HnConfig *self = HN_CONFIG (object);
+
+  g_free (self->path);
+  g_strfreev (self->files);
+  g_hash_table_unref (self->site_by_id);
+  g_ptr_array_unref (self->sites);
+
+  G_OBJECT_CLASS (hn_config_parent_class)->finalize (object);
+}
+
+static void
+hn_config_class_init (HnConfigClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = hn_config_finalize;
+}
+
+static void
+hn_config_init (HnConfig *self)
+{
+  self->sites = g_ptr_array_new_with_free_func (g_object_unref);
+  self->site_by_id = g_hash_table_new (g_str_hash, g_str_equal);
+  self->control_port = 8443;
+  self->media_port = 5000;
+}
+
+/* Loader state: the merged source and what was read so far. */
+typedef struct {
+  HnConfSource *src;
+  GKeyFile *kf;
+} HnConfigLoader;
+
+static void
+hn_config_check_keys (HnConfigLoader *ld, const gchar *group, const gchar *const *known)
+{
+  g_autoptr (GPtrArray) keys = hn_conf_source_get_keys (ld->src, group);
+
+  for (guint i = 0; i < keys->len; i++) {
+    const gchar *key = keys->pdata[i];
+    const gchar *hint;
+
+    if (g_strv_contains (known, key))
+      continue;
+    hint = hn_util_suggest (key, known);
+    if (hint != NULL)
+      hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_UNKNOWN_KEY, group, key,
+                                  "unknown key; did you mean '%s'?", hint);
+    else
+      hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_UNKNOWN_KEY, group, key, "unknown key");
+  }
+}
+
+/* Returns the value of @key in @group, or NULL when it is not set; an
+ * empty or unreadable value is recorded as a problem and gives NULL too. */
+static gchar *
+hn_config_get_string (HnConfigLoader *ld, const gchar *group, const gchar *key, gboolean *present)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *value = NULL;
+
+  *present = g_key_file_has_key (ld->kf, group, key, NULL);
+  if (!*present)
+    return NULL;
+  value = g_key_file_get_string (ld->kf, group, key, &error);
+  if (value == NULL) {
+    hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_INVALID_VALUE, group, key, "%s",
+                                error->message);
+    return NULL;
+  }
+  g_strstrip (value);
+  if (*value == '\0') {
+    hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_INVALID_VALUE, group, key, "empty value");
+    return NULL;
+  }
+  return g_steal_pointer (&value);
+}
+
+static gchar *
+hn_config_require_string (HnConfigLoader *ld, const gchar *group, const gchar *key)
+{
+  gboolean present;
+  gchar *value = hn_config_get_string (ld, group, key, &present);
+
+  if (!present)
+    hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_MISSING_KEY, group, NULL,
+                                "required key '%s' is missing", key);
+  return value;
+}
+
+static void
+hn_config_read_uint (
+    HnConfigLoader *ld, const gchar *group, const gchar *key, guint min, guint max, guint *out)
+{
+  gboolean present;
+  g_autofree gchar *value = hn_config_get_string (ld, group, key, &present);
+
+  if (value == NULL)
+    return;
+  if (!hn_util_parse_uint (value, min, max, out))
+    hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_INVALID_VALUE, group, key,
+                                "'%s' is not a whole number from %u to %u", value, min, max);
+}
+
+static void
+hn_config_read_media (HnConfigLoader *ld, const gchar *group, HnMediaSettings *media)
+{
+  gboolean present;
+  g_autofree gchar *size = NULL;
+
+  hn_config_read_uint (ld, group, "media-port", 1, 65532, &media->media_port);
+  hn_config_read_uint (ld, group, "video-framerate", 1, 60, &media->video_framerate);
+  hn_config_read_uint (ld, group, "video-bitrate", 64, 20000, &media->video_bitrate);
+  hn_config_read_uint (ld, group, "audio-bitrate", 6, 510, &media->audio_bitrate);
+
+  size = hn_config_get_string (ld, group, "video-size", &present);
+  if (size != NULL) {
+    g_auto (GStrv) wh = g_strsplit (size, "x", -1);
+    guint w = 0, h = 0;
+
+    if (g_strv_length (wh) != 2 || !hn_util_parse_uint (wh[0], 16, 3840, &w) ||
+        !hn_util_parse_uint (wh[1], 16, 2160, &h) || w % 2 != 0 || h % 2 != 0) {
+      hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_INVALID_VALUE, group, "video-size",
+                                  "'%s' is not WIDTHxHEIGHT with even numbers, "
+                                  "16..3840 by 16..2160 (e.g. 640x360)",
+                                  size);
+    } else {
+      media->video_width = w;
+      media->video_height = h;
+    }
+  }
+}
+
+static gboolean
+hn_config_code_is_valid (const gchar *code, gsize digits)
+{
+  if (strlen (code) != digits)
+    return FALSE;
+  for (gsize i = 0; i < digits; i++) {
+    if (!g_ascii_isdigit (code[i]))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* A site as read, before the cross-checks. */
+typedef struct {
+  gchar *group;
+  gchar *id;
+  gchar *name;
+  gchar *short_name;
+  gboolean tier_ok;
+  HnTier tier;
+  gchar *code;
+  gchar *district;
+  gchar *address; /* normalised */
+  HnMediaSettings media;
+} HnSiteDraft;
+
+static void
+hn_site_draft_free (HnSiteDraft *d)
+{
+  g_free (d->group);
+  g_free (d->id);
+  g_free (d->name);
+  g_free (d->short_name);
+  g_free (d->code);
+  g_free (d->district);
+  g_free (d->address);
+  g_free (d);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HnSiteDraft, hn_site_draft_free)
+
+static HnSiteDraft *
+hn_config_read_site (HnConfigLoader *ld, const gchar *group, const HnMediaSettings *defaults)
+{
+  g_autoptr (HnSiteDraft) d = g_new0 (HnSiteDraft, 1);
+  g_autofree gchar *tier = NULL;
+  g_autofree gchar *address = NULL;
+  gboolean present;
+  const gchar *const tiers[] = { "hub", "department", "district", "commune", NULL };
+
+  d->group = g_strdup (group);
+  d->id = g_strdup (group + strlen (SITE_PREFIX));
+  g_strstrip (d->id);
+  if (!hn_site_id_is_valid (d->id)) {
+    hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_INVALID_ID, group, NULL,
+                                "invalid site id '%s': use lowercase ASCII letters, digits and "
+                                "'-', starting with a letter, not ending with '-', "
+                                "at most 63 characters",
+                                d->id);
+    return NULL;
+  }
+  hn_config_check_keys (ld, group, site_keys);
+
+  d->name = hn_config_require_string (ld, group, "name");
+  d->short_name = hn_config_get_string (ld, group, "short-name", &present);
+  tier = hn_config_require_string (ld, group, "tier");
+  if (tier != NULL) {
+    d->tier_ok = hn_tier_from_string (tier, &d->tier);
+    if (!d->tier_ok) {
+      const gchar *hint = hn_util_suggest (tier, tiers);
+
+      hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_UNKNOWN_TIER, group, "tier",
+                                  "unknown tier '%s'%s%s%s; expected hub, department, district "
+                                  "or commune",
+                                  tier, hint != NULL ? " (did you mean '" : "",
+                                  hint != NULL ? hint : "", hint != NULL ? "'?)" : "");
+    }
+  }
+
+  d->code = hn_config_get_string (ld, group, "code", &present);
+  if (d->tier_ok) {
+    gsize digits = d->tier == HN_TIER_DISTRICT ? 3 : d->tier == HN_TIER_COMMUNE ? 5 : 0;
+
+    if (digits > 0 && !present)
+      hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_MISSING_KEY, group, NULL,
+                                  "required key 'code' is missing (the GSO code of a %s)",
+                                  hn_tier_to_string (d->tier));
+    else if (digits > 0 && d->code != NULL && !hn_config_code_is_valid (d->code, digits))
+      hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_INVALID_VALUE, group, "code",
+                                  "'%s' is not a GSO %s code (%" G_GSIZE_FORMAT " digits)", d->code,
+                                  hn_tier_to_string (d->tier), digits);
+  }
+
+  d->district = hn_config_get_string (ld, group, "district", &present);
+  if (d->tier_ok && d->tier == HN_TIER_COMMUNE && !present)
+    hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_MISSING_KEY, group, NULL,
+                                "required key 'district' is missing (the id of the commune's "
+                                "district)");
+  else if (d->tier_ok && d->tier != HN_TIER_COMMUNE && present)
+    hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_BAD_PARENT, group, "district",
+                                "only communes have a parent district; a %s has none",
+                                hn_tier_to_string (d->tier));
+
+  address = hn_config_require_string (ld, group, "address");
+  if (address != NULL) {
+    g_autoptr (GInetAddress) inet = g_inet_address_new_from_string (address);
+
+    if (inet == NULL)
+      hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_INVALID_ADDRESS, group, "address",
+                                  "'%s' is not an IPv4 or IPv6 address", address);
+    else if (g_inet_address_get_is_any (inet) || g_inet_address_get_is_multicast (inet))
+      hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_INVALID_ADDRESS, group, "address",
+                                  "'%s' is not the address of one host", address);
+    else
+      d->address = g_inet_address_to_string (inet);
+  }
+
+  d->media = *defaults;
+  hn_config_read_media (ld, group, &d->media);
+  return g_steal_pointer (&d);
+}
+
+/* A port in use on the hub's host, to find two uses of one number. */
+typedef struct {
+  guint port;
+  const gchar *group;
+  const gchar *key;
+  const gchar *what;
+} HnPortUse;
+
+static void
+hn_config_check_ports (HnConfigLoader *ld, guint control_port, guint media_port, HnSiteDraft *hub)
+{
+  g_autoptr (GArray) uses = g_array_new (FALSE, FALSE, sizeof (HnPortUse));
+  HnPortUse use;
+
+  use = (HnPortUse){ control_port, "hub", "control-port", "control channel, TCP" };
+  g_array_append_val (uses, use);
+  use = (HnPortUse){ media_port, "hub", "media-port", "return media RTP" };
+  g_array_append_val (uses, use);
+  use = (HnPortUse){ media_port + 1, "hub", "media-port", "return media RTCP" };
+  g_array_append_val (uses, use);
+  if (hub != NULL) {
+    const gchar *key =
+        g_key_file_has_key (ld->kf, hub->group, "media-port", NULL) ? "media-port" : NULL;
+    const gchar *whats[] = { "video RTP", "video RTCP", "audio RTP", "audio RTCP" };
+
+    for (guint i = 0; i < 4; i++) {
+      use = (HnPortUse){ hub->media.media_port + i, hub->group, key, whats[i] };
+      g_array_append_val (uses, use);
+    }
+  }
+
+  for (guint i = 0; i < uses->len; i++) {
+    HnPortUse *a = &g_array_index (uses, HnPortUse, i);
+
+    for (guint j = 0; j < i; j++) {
+      HnPortUse *b = &g_array_index (uses, HnPortUse, j);
+      g_autofree gchar *where = NULL;
+
+      if (a->port != b->port || (a->group == b->group && a->key == b->key))
+        continue;
+      where = hn_conf_source_describe_location (ld->src, b->group, b->key);
+      hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_PORT_COLLISION, a->group, a->key,
+                                  "port %u (%s) is already used on the hub by [%s] %s (%s) at %s",
+                                  a->port, a->what, b->group, b->key != NULL ? b->key : "", b->what,
+                                  where);
+      break;
+    }
+  }
+}
+
+static void
+hn_config_cross_check (HnConfigLoader *ld, GPtrArray *drafts, HnConfig *self)
+{
+  g_autoptr (GHashTable) by_id = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) by_address = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) by_code = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GPtrArray) hubs = g_ptr_array_new ();
+
+  for (guint i = 0; i < drafts->len; i++) {
+    HnSiteDraft *d = drafts->pdata[i];
+    HnSiteDraft *other;
+
+    /* "[site x]" and "[site  x]" are different groups but the same id */
+    other = g_hash_table_lookup (by_id, d->id);
+    if (other != NULL) {
+      g_autofree gchar *where = hn_conf_source_describe_location (ld->src, other->group, NULL);
+
+      hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_DUPLICATE, d->group, NULL,
+                                  "site id '%s' is already defined at %s", d->id, where);
+    } else {
+      g_hash_table_insert (by_id, d->id, d);
+    }
+
+    if (d->address != NULL) {
+      other = g_hash_table_lookup (by_address, d->address);
+      if (other != NULL) {
+        g_autofree gchar *where =
+            hn_conf_source_describe_location (ld->src, other->group, "address");
+
+        hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_DUPLICATE_ADDRESS, d->group, "address",
+                                    "%s is already the address of [%s] at %s", d->address,
+                                    other->group, where);
+      } else {
+        g_hash_table_insert (by_address, d->address, d);
+      }
+    }
+
+    if (d->code != NULL && d->tier_ok) {
+      other = g_hash_table_lookup (by_code, d->code);
+      if (other != NULL) {
+        g_autofree gchar *where = hn_conf_source_describe_location (ld->src, other->group, "code");
+
+        hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_DUPLICATE, d->group, "code",
+                                    "GSO code %s is already the code of [%s] at %s", d->code,
+                                    other->group, where);
+      } else {
+        g_hash_table_insert (by_code, d->code, d);
+      }
+    }
+
+    if (d->tier_ok && d->tier == HN_TIER_HUB)
+      g_ptr_array_add (hubs, d);
+  }
+
+  for (guint i = 0; i < drafts->len; i++) {
+    HnSiteDraft *d = drafts->pdata[i];
+    HnSiteDraft *parent;
+
+    if (d->district == NULL || !d->tier_ok || d->tier != HN_TIER_COMMUNE)
+      continue;
+    parent = g_hash_table_lookup (by_id, d->district);
+    if (parent == NULL) {
+      hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_BAD_PARENT, d->group, "district",
+                                  "no site '%s' is defined; a commune's district must be the id "
+                                  "of a site with tier=district",
+                                  d->district);
+    } else if (!parent->tier_ok || parent->tier != HN_TIER_DISTRICT) {
+      g_autofree gchar *where = hn_conf_source_describe_location (ld->src, parent->group, "tier");
+
+      hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_BAD_PARENT, d->group, "district",
+                                  "'%s' is not a district (it has tier=%s at %s)", d->district,
+                                  parent->tier_ok ? hn_tier_to_string (parent->tier) : "?", where);
+    }
+  }
+
+  if (hubs->len != 1) {
+    g_autoptr (GString) list = g_string_new (NULL);
+
+    for (guint i = 0; i < hubs->len; i++) {
+      HnSiteDraft *d = hubs->pdata[i];
+      g_autofree gchar *where = hn_conf_source_describe_location (ld->src, d->group, "tier");
+
+      g_string_append_printf (list, "%s[%s] at %s", i > 0 ? ", " : ": ", d->group, where);
+    }
+    hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_HUB_COUNT, NULL, NULL,
+                                "exactly one site must have tier=hub; found %u%s", hubs->len,
+                                list->str);
+  }
+
+  hn_config_check_ports (ld, self->control_port, self->media_port,
+                         hubs->len == 1 ? hubs->pdata[0] : NULL);
+}
+
+/**
+ * hn_config_new_from_file:
+ * @path: the main file; drop-ins are read from "@path.d/\*.conf"
+ *
+ * Returns: (transfer full): the configuration, or %NULL with @error listing
+ *   every problem found, one a line, each naming its file and line
+ */
+HnConfig *
+hn_config_new_from_file (const gchar *path, GError **error)
+{
+  g_autoptr (HnConfig) self = NULL;
+  g_autoptr (HnConfSource) src = hn_conf_source_new ();
+  g_autoptr (GPtrArray) drafts = NULL;
+  g_autofree gchar *dropin_dir = NULL;
+  HnMediaSettings defaults = builtin_media;
+  HnConfigLoader ld;
+  const gchar *const *groups;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  dropin_dir = g_strconcat (path, ".d", NULL);
+  if (!hn_conf_source_load (src, path, dropin_dir, error))
+    return NULL;
+  if (!hn_conf_source_check (src, error))
+    return NULL;
+
+  self = g_object_new (HN_TYPE_CONFIG, NULL);
+  ld.src = src;
+  ld.kf = hn_conf_source_get_key_file (src);
+  groups = hn_conf_source_get_groups (src);
+
+  for (guint i = 0; groups[i] != NULL; i++) {
+    const gchar *g = groups[i];
+
+    if (g_str_equal (g, "hub")) {
+      hn_config_check_keys (&ld, g, hub_keys);
+      hn_config_read_uint (&ld, g, "control-port", 1, 65535, &self->control_port);
+      hn_config_read_uint (&ld, g, "media-port", 1, 65534, &self->media_port);
+    } else if (g_str_equal (g, "defaults")) {
+      hn_config_check_keys (&ld, g, defaults_keys);
+      hn_config_read_media (&ld, g, &defaults);
+    } else if (!g_str_has_prefix (g, SITE_PREFIX)) {
+      const gchar *hint = hn_util_suggest (g, group_names);
+
+      if (hint != NULL && g_str_equal (hint, "site"))
+        hn_conf_source_add_problem (src, HN_ERROR_CONFIG_UNKNOWN_GROUP, g, NULL,
+                                    "unknown group; a site is written [site ID]");
+      else if (hint != NULL)
+        hn_conf_source_add_problem (src, HN_ERROR_CONFIG_UNKNOWN_GROUP, g, NULL,
+                                    "unknown group; did you mean [%s]?", hint);
+      else
+        hn_conf_source_add_problem (src, HN_ERROR_CONFIG_UNKNOWN_GROUP, g, NULL,
+                                    "unknown group; expected [hub], [defaults] or [site ID]");
+    }
+  }
+
+  /* sites after [defaults], wherever that group stands */
+  drafts = g_ptr_array_new_with_free_func ((GDestroyNotify) hn_site_draft_free);
+  for (guint i = 0; groups[i] != NULL; i++) {
+    HnSiteDraft *d;
+
+    if (!g_str_has_prefix (groups[i], SITE_PREFIX))
+      continue;
+    d = hn_config_read_site (&ld, groups[i], &defaults);
+    if (d != NULL)
+      g_ptr_array_add (drafts, d);
+  }
+  hn_config_cross_check (&ld, drafts, self);
+
+  if (!hn_conf_source_check (src, error))
+    return NULL;
+
+  self->path = g_strdup (path);
+  self->files = g_strdupv ((gchar **) hn_conf_source_get_files (src));
+  for (guint i = 0; i < drafts->len; i++) {
+    HnSiteDraft *d = drafts->pdata[i];
+    HnSite *site = hn_site_new (d->id, d->name, d->short_name, d->tier, d->code, d->district,
+                                d->address, &d->media);
+
+    g_ptr_array_add (self->sites, site);
+    g_hash_table_insert (self->site_by_id, (gpointer) hn_site_get_id (site), site);
+    self->tier_count[d->tier]++;
+    if (d->tier == HN_TIER_HUB)
+      self->hub = site;
+  }
+  return g_steal_pointer (&self);
+}
+
+const gchar *
+hn_config_get_path (HnConfig *self)
+{
+  g_return_val_if_fail (HN_IS_CONFIG (self), NULL);
+  return self->path;
+}
+
+/**
+ * hn_config_get_files:
+ *
+ * Returns: (transfer none): the main file and the drop-ins that were read
+ */
+const gchar *const *
+hn_config_get_files (HnConfig *self)
+{
+  g_return_val_if_fail (HN_IS_CONFIG (self), NULL);
+  return (const gchar *const *) self->files;
+}
+
+guint
+hn_config_get_control_port (HnConfig *self)
+{
+  g_return_val_if_fail (HN_IS_CONFIG (self), 0);
+  return self->control_port;
+}
+
+guint
+hn_config_get_media_port (HnConfig *self)
+{
+  g_return_val_if_fail (HN_IS_CONFIG (self), 0);
+  return self->media_port;
+}
+
+/**
+ * hn_config_get_sites:
+ *
+ * Returns: (transfer none) (element-type HnSite): every site, in file order
+ */
+GPtrArray *
+hn_config_get_sites (HnConfig *self)
+{
+  g_return_val_if_fail (HN_IS_CONFIG (self), NULL);
+  return self->sites;
+}
+
+/**
+ * hn_config_get_site:
+ *
+ * Returns: (transfer none) (nullable): the site with @id
+ */
+HnSite *
+hn_config_get_site (HnConfig *self, const gchar *id)
+{
+  g_return_val_if_fail (HN_IS_CONFIG (self), NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+  return g_hash_table_lookup (self->site_by_id, id);
+}
+
+/**
+ * hn_config_get_hub:
+ *
+ * Returns: (transfer none): the site with tier=hub
+ */
+HnSite *
+hn_config_get_hub (HnConfig *self)
+{
+  g_return_val_if_fail (HN_IS_CONFIG (self), NULL);
+  return self->hub;
+}
+
+/**
+ * hn_config_lookup_district:
+ * @id_or_code: a district's site id ("huyen-tam-dao") or GSO code ("248")
+ *
+ * Returns: (transfer none) (nullable): the district site
+ */
+HnSite *
+hn_config_lookup_district (HnConfig *self, const gchar *id_or_code)
+{
+  HnSite *site;
+
+  g_return_val_if_fail (HN_IS_CONFIG (self), NULL);
+  g_return_val_if_fail (id_or_code != NULL, NULL);
+
+  site = g_hash_table_lookup (self->site_by_id, id_or_code);
+  if (site != NULL)
+    return hn_site_get_tier (site) == HN_TIER_DISTRICT ? site : NULL;
+  for (guint i = 0; i < self->sites->len; i++) {
+    site = self->sites->pdata[i];
+    if (hn_site_get_tier (site) == HN_TIER_DISTRICT &&
+        g_strcmp0 (hn_site_get_code (site), id_or_code) == 0)
+      return site;
+  }
+  return NULL;
+}
+
+guint
+hn_config_count_tier (HnConfig *self, HnTier tier)
+{
+  g_return_val_if_fail (HN_IS_CONFIG (self), 0);
+  g_return_val_if_fail (tier < HN_TIER_LAST, 0);
+  return self->tier_count[tier];
+}
+
+/**
+ * hn_config_describe_counts:
+ *
+ * Returns: e.g. "148 sites (1 hub, 2 departments, 9 districts, 136 communes)"
+ */
+gchar *
+hn_config_describe_counts (HnConfig *self)
+{
+  g_autoptr (GString) s = g_string_new (NULL);
+
+  g_return_val_if_fail (HN_IS_CONFIG (self), NULL);
+
+  g_string_append_printf (s, "%u site%s (", self->sites->len, self->sites->len == 1 ? "" : "s");
+  for (guint t = 0; t < HN_TIER_LAST; t++) {
+    guint n = self->tier_count[t];
+
+    g_string_append_printf (s, "%s%u %s", t > 0 ? ", " : "", n,
+                            n == 1 ? hn_tier_to_string (t) : hn_tier_to_plural (t));
+  }
+  g_string_append_c (s, ')');
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <glib-object.h>
+
+#include "hn-error.h"
+#include "hn-site.h"
+
+G_BEGIN_DECLS
+
+#define HN_TYPE_CONFIG (hn_config_get_type ())
+G_DECLARE_FINAL_TYPE (HnConfig, hn_config, HN, CONFIG, GObject)
+
+HnConfig *hn_config_new_from_file (const gchar *path, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+
+const gchar *hn_config_get_path (HnConfig *self);
+const gchar *const *hn_config_get_files (HnConfig *self);
+guint hn_config_get_control_port (HnConfig *self);
+guint hn_config_get_media_port (HnConfig *self);
+GPtrArray *hn_config_get_sites (HnConfig *self);
+HnSite *hn_config_get_site (HnConfig *self, const gchar *id);
+HnSite *hn_config_get_hub (HnConfig *self);
+HnSite *hn_config_lookup_district (HnConfig *self, const gchar *id_or_code);
+guint hn_config_count_tier (HnConfig *self, HnTier tier);
+gchar *hn_config_describe_counts (HnConfig *self) G_GNUC_WARN_UNUSED_RESULT;
+
+G_END_DECLS

@@ -1,0 +1,288 @@
+/* HnDaemon: hoinghid's lifecycle. It loads the configuration, prepares the
+ * state directory, opens the API, tells systemd it is ready, and then runs
+ * the main loop until SIGTERM/SIGINT. SIGHUP reloads: a new configuration
+ * replaces the running one only if it loads without a single problem;
+ * otherwise the old one stays and the errors are logged and shown by the
+ * API (/api/v1/status "last-reload-error"). */
+
+#define G_LOG_DOMAIN "hoinghi-daemon"
+
+#include "hn-daemon.h"
+
+#include <errno.h>
+#include <glib-unix.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include "hn-api-server.h"
+#include "hn-systemd.h"
+
+struct _HnDaemon {
+  GObject parent_instance;
+
+  gchar *role;
+  gchar *config_path;
+  gchar *socket_path;
+  gchar *state_dir;
+
+  HnConfig *config;
+  HnApiServer *api;
+  HnSystemd *systemd;
+  GMainLoop *loop;
+  guint sigterm_id;
+  guint sigint_id;
+  guint sighup_id;
+};
+
+G_DEFINE_FINAL_TYPE (HnDaemon, hn_daemon, G_TYPE_OBJECT)
+
+static void
+hn_daemon_dispose (GObject *object)
+{
+  HnDaemon *self = HN_DAEMON (object);
+
+  g_clear_handle_id (&self->sigterm_id, g_source_remove);
+  g_clear_handle_id (&self->sigint_id, g_source_remove);
+  g_clear_handle_id (&self->sighup_id, g_source_remove);
+  g_clear_object (&self->api);
+  g_clear_object (&self->systemd);
+  g_clear_object (&self->config);
+  g_clear_pointer (&self->loop, g_main_loop_unref);
+
+  G_OBJECT_CLASS (hn_daemon_parent_class)->dispose (object);
+}
+
+static void
+hn_daemon_finalize (GObject *object)
+{
+  HnDaemon *self = HN_DAEMON (object);
+
+  g_free (self->role);
+  g_free (self->config_path);
+  g_free (self->socket_path);
+  g_free (self->state_dir);
+
+  G_OBJECT_CLASS (hn_daemon_parent_class)->finalize (object);
+}
+
+static void
+hn_daemon_class_init (HnDaemonClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = hn_daemon_dispose;
+  object_class->finalize = hn_daemon_finalize;
+}
+
+static void
+hn_daemon_init (HnDaemon *self)
+{
+  self->loop = g_main_loop_new (NULL, FALSE);
+  self->systemd = hn_systemd_new ();
+}
+
+HnDaemon *
+hn_daemon_new (const gchar *role,
+               const gchar *config_path,
+               const gchar *socket_path,
+               const gchar *state_dir)
+{
+  HnDaemon *self;
+
+  g_return_val_if_fail (role != NULL, NULL);
+  g_return_val_if_fail (config_path != NULL, NULL);
+  g_return_val_if_fail (socket_path != NULL, NULL);
+  g_return_val_if_fail (state_dir != NULL, NULL);
+
+  self = g_object_new (HN_TYPE_DAEMON, NULL);
+  self->role = g_strdup (role);
+  /* absolute, so status and logs name the files unambiguously */
+  self->config_path = g_canonicalize_filename (config_path, NULL);
+  self->socket_path = g_canonicalize_filename (socket_path, NULL);
+  self->state_dir = g_canonicalize_filename (state_dir, NULL);
+  return self;
+}
+
+/* The one line systemctl status shows */
+static gchar *
+hn_daemon_describe (HnDaemon *self)
+{
+  g_autofree gchar *counts = hn_config_describe_counts (self->config);
+
+  return g_strdup_printf ("%s: %s", self->role, counts);
+}
+
+static gboolean
+hn_daemon_sigterm_cb (gpointer user_data)
+{
+  HnDaemon *self = user_data;
+
+  g_message ("received a stop signal, stopping");
+  hn_daemon_quit (self);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+hn_daemon_sighup_cb (gpointer user_data)
+{
+  HnDaemon *self = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!hn_daemon_reload (self, &error))
+    g_warning ("reload refused, keeping the running configuration:\n%s", error->message);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+hn_daemon_prepare_state_dir (HnDaemon *self, GError **error)
+{
+  if (g_mkdir_with_parents (self->state_dir, 0750) != 0) {
+    int saved_errno = errno;
+
+    g_set_error (error, HN_ERROR, HN_ERROR_FAILED, "%s: cannot create state directory: %s",
+                 self->state_dir, g_strerror (saved_errno));
+    return FALSE;
+  }
+  if (g_access (self->state_dir, W_OK) != 0) {
+    int saved_errno = errno;
+
+    g_set_error (error, HN_ERROR, HN_ERROR_FAILED, "%s: state directory is not writable: %s",
+                 self->state_dir, g_strerror (saved_errno));
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/**
+ * hn_daemon_start:
+ *
+ * Loads the configuration, prepares the state directory and opens the API;
+ * then sends READY=1 and starts the watchdog.
+ */
+gboolean
+hn_daemon_start (HnDaemon *self, GError **error)
+{
+  g_autofree gchar *status = NULL;
+
+  g_return_val_if_fail (HN_IS_DAEMON (self), FALSE);
+  g_return_val_if_fail (self->config == NULL, FALSE);
+
+  self->config = hn_config_new_from_file (self->config_path, error);
+  if (self->config == NULL)
+    return FALSE;
+  if (!hn_daemon_prepare_state_dir (self, error))
+    return FALSE;
+
+  self->api = hn_api_server_new (self->role, self->state_dir);
+  hn_api_server_set_config (self->api, self->config);
+  if (!hn_api_server_listen_unix (self->api, self->socket_path, error))
+    return FALSE;
+
+  self->sigterm_id = g_unix_signal_add (SIGTERM, hn_daemon_sigterm_cb, self);
+  self->sigint_id = g_unix_signal_add (SIGINT, hn_daemon_sigterm_cb, self);
+  self->sighup_id = g_unix_signal_add (SIGHUP, hn_daemon_sighup_cb, self);
+
+  status = hn_daemon_describe (self);
+  g_message ("hoinghid ready, %s, control socket %s", status, self->socket_path);
+  hn_systemd_notify_ready (self->systemd, status);
+  hn_systemd_start_watchdog (self->systemd);
+  return TRUE;
+}
+
+/**
+ * hn_daemon_run:
+ *
+ * Runs the main loop until hn_daemon_quit(), then sends STOPPING=1 and
+ * closes the API.
+ */
+void
+hn_daemon_run (HnDaemon *self)
+{
+  g_return_if_fail (HN_IS_DAEMON (self));
+
+  g_main_loop_run (self->loop);
+  hn_systemd_notify_stopping (self->systemd);
+  if (self->api != NULL)
+    hn_api_server_close (self->api);
+}
+
+void
+hn_daemon_quit (HnDaemon *self)
+{
+  g_return_if_fail (HN_IS_DAEMON (self));
+  g_main_loop_quit (self->loop);
+}
+
+/* What a reload changed, for the journal */
+static gchar *
+hn_daemon_describe_diff (HnConfig *old_config, HnConfig *new_config)
+{
+  GPtrArray *old_sites = hn_config_get_sites (old_config);
+  GPtrArray *new_sites = hn_config_get_sites (new_config);
+  guint added = 0, removed = 0, changed = 0;
+
+  for (guint i = 0; i < new_sites->len; i++) {
+    HnSite *site = new_sites->pdata[i];
+    HnSite *before = hn_config_get_site (old_config, hn_site_get_id (site));
+
+    if (before == NULL)
+      added++;
+    else if (!hn_site_equal (before, site))
+      changed++;
+  }
+  for (guint i = 0; i < old_sites->len; i++) {
+    if (hn_config_get_site (new_config, hn_site_get_id (old_sites->pdata[i])) == NULL)
+      removed++;
+  }
+  return g_strdup_printf ("%u added, %u removed, %u changed", added, removed, changed);
+}
+
+/**
+ * hn_daemon_reload:
+ *
+ * Re-reads the configuration file and its drop-ins. On any problem the
+ * running configuration stays and @error lists the problems.
+ */
+gboolean
+hn_daemon_reload (HnDaemon *self, GError **error)
+{
+  g_autoptr (HnConfig) config = NULL;
+  g_autoptr (GError) local_error = NULL;
+  g_autofree gchar *status = NULL;
+  g_autofree gchar *diff = NULL;
+
+  g_return_val_if_fail (HN_IS_DAEMON (self), FALSE);
+  g_return_val_if_fail (self->config != NULL, FALSE);
+
+  hn_systemd_notify_reloading (self->systemd);
+  config = hn_config_new_from_file (self->config_path, &local_error);
+  if (config == NULL) {
+    hn_api_server_set_last_reload_error (self->api, local_error);
+    status = hn_daemon_describe (self);
+    hn_systemd_notify_ready (self->systemd, status);
+    g_propagate_error (error, g_steal_pointer (&local_error));
+    return FALSE;
+  }
+
+  diff = hn_daemon_describe_diff (self->config, config);
+  g_set_object (&self->config, config);
+  hn_api_server_set_config (self->api, self->config);
+  hn_api_server_set_last_reload_error (self->api, NULL);
+  status = hn_daemon_describe (self);
+  g_message ("configuration reloaded: %s; %s", status, diff);
+  hn_systemd_notify_ready (self->systemd, status);
+  return TRUE;
+}
+
+/**
+ * hn_daemon_get_config:
+ *
+ * Returns: (transfer none) (nullable): the running configuration
+ */
+HnConfig *
+hn_daemon_get_config (HnDaemon *self)
+{
+  g_return_val_if_fail (HN_IS_DAEMON (self), NULL);
+  return self->config;
+}

@@ -1,0 +1,23 @@
+#pragma once
+
+#include <glib-object.h>
+
+#include "hn-config.h"
+
+G_BEGIN_DECLS
+
+#define HN_TYPE_DAEMON (hn_daemon_get_type ())
+G_DECLARE_FINAL_TYPE (HnDaemon, hn_daemon, HN, DAEMON, GObject)
+
+HnDaemon *hn_daemon_new (const gchar *role,
+                         const gchar *config_path,
+                         const gchar *socket_path,
+                         const gchar *state_dir) G_GNUC_WARN_UNUSED_RESULT;
+
+gboolean hn_daemon_start (HnDaemon *self, GError **error);
+void hn_daemon_run (HnDaemon *self);
+gboolean hn_daemon_reload (HnDaemon *self, GError **error);
+void hn_daemon_quit (HnDaemon *self);
+HnConfig *hn_daemon_get_config (HnDaemon *self);
+
+G_END_DECLS

@@ -1,0 +1,108 @@
+/* Small helpers shared by the daemon and the CLI: "did you mean" for
+ * misspelt keys and verbs, strict number parsing for configuration values,
+ * and durations as operators read them. */
+
+#include "hn-util.h"
+
+#include <string.h>
+
+/**
+ * hn_util_edit_distance:
+ *
+ * Returns: the Levenshtein distance between @a and @b (bytes)
+ */
+guint
+hn_util_edit_distance (const gchar *a, const gchar *b)
+{
+  gsize la = strlen (a);
+  gsize lb = strlen (b);
+  g_autofree guint *row = g_new (guint, lb + 1);
+
+  for (gsize j = 0; j <= lb; j++)
+    row[j] = j;
+  for (gsize i = 1; i <= la; i++) {
+    guint diag = row[0];
+
+    row[0] = i;
+    for (gsize j = 1; j <= lb; j++) {
+      guint up = row[j];
+      guint cost = a[i - 1] == b[j - 1] ? 0 : 1;
+
+      row[j] = MIN (MIN (row[j] + 1, row[j - 1] + 1), diag + cost);
+      diag = up;
+    }
+  }
+  return row[lb];
+}
+
+/**
+ * hn_util_suggest:
+ * @candidates: %NULL-terminated
+ *
+ * Returns: (nullable): the candidate nearest to @word when it is close
+ *   enough to be a likely typo (at most a third of its letters changed,
+ *   and at most 3), else %NULL
+ */
+const gchar *
+hn_util_suggest (const gchar *word, const gchar *const *candidates)
+{
+  const gchar *best = NULL;
+  guint best_distance = G_MAXUINT;
+  guint limit;
+
+  g_return_val_if_fail (word != NULL, NULL);
+  g_return_val_if_fail (candidates != NULL, NULL);
+
+  limit = CLAMP (strlen (word) / 3, 1, 3);
+  for (guint i = 0; candidates[i] != NULL; i++) {
+    guint d = hn_util_edit_distance (word, candidates[i]);
+
+    if (d < best_distance) {
+      best_distance = d;
+      best = candidates[i];
+    }
+  }
+  return best_distance <= limit ? best : NULL;
+}
+
+/**
+ * hn_util_parse_uint:
+ *
+ * Parses a whole decimal number from @min to @max, with nothing else
+ * around it (no sign, no spaces, no suffix).
+ */
+gboolean
+hn_util_parse_uint (const gchar *text, guint min, guint max, guint *out)
+{
+  guint64 value = 0;
+
+  if (text == NULL || !g_ascii_isdigit (text[0]))
+    return FALSE;
+  if (!g_ascii_string_to_unsigned (text, 10, min, max, &value, NULL))
+    return FALSE;
+  if (out != NULL)
+    *out = (guint) value;
+  return TRUE;
+}
+
+/**
+ * hn_util_format_duration:
+ *
+ * Returns: @seconds as "3 d 4 h", "2 h 5 min", "5 min 12 s" or "12 s"
+ */
+gchar *
+hn_util_format_duration (guint64 seconds)
+{
+  guint64 d = seconds / 86400;
+  guint64 h = (seconds % 86400) / 3600;
+  guint64 m = (seconds % 3600) / 60;
+  guint64 s = seconds % 60;
+
+  if (d > 0)
+    return g_strdup_printf ("%" G_GUINT64_FORMAT " d %" G_GUINT64_FORMAT " h", d, h);
+  if (h > 0)
+    return g_strdup_printf ("%" G_GUINT64_FORMAT " h %" G_GUINT64_FORMAT " min", h, m);
+  if (m > 0)
+    return g_strdup_printf ("%" G_GUINT64_FORMAT " min %" G_GUINT64_FORMAT " s", m, s);
+  return g_strdup_printf ("%" G_GUINT64_FORMAT " s", s);
+}

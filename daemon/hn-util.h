@@ -1,0 +1,12 @@
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+guint hn_util_edit_distance (const gchar *a, const gchar *b);
+const gchar *hn_util_suggest (const gchar *word, const gchar *const *candidates);
+gboolean hn_util_parse_uint (const gchar *text, guint min, guint max, guint *out);
+gchar *hn_util_format_duration (guint64 seconds) G_GNUC_WARN_UNUSED_RESULT;
+
+G_END_DECLS

@@ -1,0 +1,144 @@
+/* hoinghid: the hoinghi daemon. Parses the command line, then either checks
+ * a configuration file (--check-config, like `nginx -t`) or runs the
+ * daemon until it is told to stop. */
+
+#define G_LOG_DOMAIN "hoinghi"
+
+#include <glib.h>
+#include <locale.h>
+#include <stdio.h>
+
+#include "hn-build-config.h"
+#include "hn-config.h"
+#include "hn-daemon.h"
+#include "hn-media.h"
+
+static gboolean opt_check_config = FALSE;
+static gchar *opt_check_config_file = NULL;
+
+static gboolean
+hn_main_check_config_cb (const gchar *option_name,
+                         const gchar *value,
+                         gpointer data,
+                         GError **error)
+{
+  opt_check_config = TRUE;
+  g_free (opt_check_config_file);
+  opt_check_config_file = g_strdup (value);
+  return TRUE;
+}
+
+static int
+hn_main_check_config (const gchar *path)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HnConfig) config = hn_config_new_from_file (path, &error);
+  g_autofree gchar *counts = NULL;
+
+  if (config == NULL) {
+    g_printerr ("%s\n", error->message);
+    return 1;
+  }
+  counts = hn_config_describe_counts (config);
+  g_print ("OK: %s\n", counts);
+  return 0;
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autofree gchar *role = NULL;
+  g_autofree gchar *config = NULL;
+  g_autofree gchar *socket = NULL;
+  g_autofree gchar *state_dir = NULL;
+  gboolean version = FALSE;
+  gboolean verbose = FALSE;
+  g_autoptr (GOptionContext) context = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HnDaemon) daemon = NULL;
+  g_auto (GStrv) missing = NULL;
+  const GOptionEntry entries[] = {
+    { "role", 'r', 0, G_OPTION_ARG_STRING, &role, "Run as the provincial hub or a room endpoint",
+      "hub|endpoint" },
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config,
+      "Sites file (default " HN_DEFAULT_CONFIG "); drop-ins from FILE.d/*.conf", "FILE" },
+    { "socket", 's', 0, G_OPTION_ARG_FILENAME, &socket,
+      "Control socket (default " HN_DEFAULT_SOCKET ")", "PATH" },
+    { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir,
+      "State directory (default " HN_DEFAULT_STATE_DIR ")", "DIR" },
+    { "check-config", 0, G_OPTION_FLAG_OPTIONAL_ARG | G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK,
+      hn_main_check_config_cb,
+      "Check the sites file (default: --config's) and exit: 0 if valid, 1 if not", "FILE" },
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log debug messages too", NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
+    { NULL }
+  };
+
+  setlocale (LC_ALL, "");
+  /* a daemon's stdout is nobody's: all log levels go to stderr (or the
+   * journal, which GLib's default writer detects) */
+  g_log_writer_default_set_use_stderr (TRUE);
+
+  context = g_option_context_new ("- video-conference room orchestration daemon");
+  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_set_description (context,
+                                    "Signals: SIGHUP reloads the sites file, SIGTERM stops.\n"
+                                    "The control API is used with hoinghictl(1).");
+  if (!g_option_context_parse (context, &argc, &argv, &error)) {
+    g_printerr ("hoinghid: %s\n", error->message);
+    return 1;
+  }
+  if (argc > 1) {
+    g_printerr ("hoinghid: unexpected argument '%s'; see 'hoinghid --help'\n", argv[1]);
+    return 1;
+  }
+  if (version) {
+    g_print ("hoinghid %s\n", HN_VERSION);
+    return 0;
+  }
+  if (config == NULL)
+    config = g_strdup (HN_DEFAULT_CONFIG);
+  if (opt_check_config) {
+    g_autofree gchar *path = g_steal_pointer (&opt_check_config_file);
+
+    return hn_main_check_config (path != NULL ? path : config);
+  }
+
+  if (role == NULL)
+    role = g_strdup ("hub");
+  if (g_str_equal (role, "endpoint")) {
+    /* honest refusal: the room side (capture, playout, control channel)
+     * is not part of this version */
+    g_printerr ("hoinghid: --role endpoint: the room endpoint role is not available in "
+                "hoinghi %s yet; run the hub role\n",
+                HN_VERSION);
+    return 1;
+  }
+  if (!g_str_equal (role, "hub")) {
+    g_printerr ("hoinghid: --role: unknown role '%s'; expected hub or endpoint\n", role);
+    return 1;
+  }
+  if (verbose)
+    g_log_set_debug_enabled (TRUE);
+
+  if (!hn_media_init (&error)) {
+    g_printerr ("hoinghid: %s\n", error->message);
+    return 1;
+  }
+  missing = hn_media_find_missing_elements ();
+  if (missing[0] != NULL) {
+    g_autofree gchar *list = g_strjoinv (", ", missing);
+
+    g_warning ("missing GStreamer elements: %s; meetings cannot run until they are installed",
+               list);
+  }
+
+  daemon = hn_daemon_new (role, config, socket != NULL ? socket : HN_DEFAULT_SOCKET,
+                          state_dir != NULL ? state_dir : HN_DEFAULT_STATE_DIR);
+  if (!hn_daemon_start (daemon, &error)) {
+    g_printerr ("hoinghid: %s\n", error->message);
+    return 1;
+  }
+  hn_daemon_run (daemon);
+  return 0;
+}

@@ -1,0 +1,363 @@
+/* Helpers shared by the tests: temporary folders, the daemon as a real
+ * child process, a NOTIFY_SOCKET the test owns, and hoinghictl runs.
+ *
+ * A failed g_assert aborts the test program before any teardown runs, so
+ * children are started with PR_SET_PDEATHSIG (they die with the test) and
+ * temporary folders are also removed from a SIGABRT handler. Waiting is
+ * always on an event (a datagram, a child's exit) with a deadline, never a
+ * fixed sleep. */
+
+#include "hn-test-utils.h"
+
+#include <ftw.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#define MAX_TMPDIRS 32
+
+static gchar *tmpdirs[MAX_TMPDIRS];
+
+static int
+hn_test_rm_entry (const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+  remove (path);
+  return 0;
+}
+
+static void
+hn_test_rm_rf (const gchar *dir)
+{
+  nftw (dir, hn_test_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void
+hn_test_abort_handler (int sig)
+{
+  for (guint i = 0; i < MAX_TMPDIRS; i++) {
+    if (tmpdirs[i] != NULL)
+      hn_test_rm_rf (tmpdirs[i]);
+  }
+  signal (sig, SIG_DFL);
+  raise (sig);
+}
+
+/**
+ * hn_test_tmpdir_new:
+ *
+ * Returns: a new empty folder, removed by hn_test_tmpdir_remove() or, when
+ *   the test aborts, by the abort handler
+ */
+gchar *
+hn_test_tmpdir_new (void)
+{
+  g_autoptr (GError) error = NULL;
+  gchar *dir = g_dir_make_tmp ("hoinghi-test-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  signal (SIGABRT, hn_test_abort_handler);
+  for (guint i = 0; i < MAX_TMPDIRS; i++) {
+    if (tmpdirs[i] == NULL) {
+      tmpdirs[i] = g_strdup (dir);
+      break;
+    }
+  }
+  return dir;
+}
+
+void
+hn_test_tmpdir_remove (const gchar *dir)
+{
+  if (dir == NULL)
+    return;
+  hn_test_rm_rf (dir);
+  for (guint i = 0; i < MAX_TMPDIRS; i++) {
+    if (g_strcmp0 (tmpdirs[i], dir) == 0)
+      g_clear_pointer (&tmpdirs[i], g_free);
+  }
+}
+
+/**
+ * hn_test_get_program:
+ *
+ * Returns: the program named by @env_name (set by tests/meson.build)
+ */
+const gchar *
+hn_test_get_program (const gchar *env_name)
+{
+  const gchar *path = g_getenv (env_name);
+
+  if (path == NULL)
+    g_error ("%s is not set; run the tests with meson test", env_name);
+  return path;
+}
+
+gchar *
+hn_test_write_file (const gchar *dir, const gchar *name, const gchar *contents)
+{
+  g_autoptr (GError) error = NULL;
+  gchar *path = g_build_filename (dir, name, NULL);
+  g_autofree gchar *parent = g_path_get_dirname (path);
+
+  g_assert_cmpint (g_mkdir_with_parents (parent, 0700), ==, 0);
+  g_file_set_contents (path, contents, -1, &error);
+  g_assert_no_error (error);
+  return path;
+}
+
+struct _HnTestNotify {
+  GSocket *socket;
+  gchar *path;
+};
+
+/**
+ * hn_test_notify_new:
+ *
+ * Binds a datagram socket at @path to receive what a child sends with
+ * sd_notify(); give its path to the child as NOTIFY_SOCKET.
+ */
+HnTestNotify *
+hn_test_notify_new (const gchar *path)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSocketAddress) address = g_unix_socket_address_new (path);
+  HnTestNotify *self = g_new0 (HnTestNotify, 1);
+
+  self->path = g_strdup (path);
+  self->socket = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_DATAGRAM, 0, &error);
+  g_assert_no_error (error);
+  g_socket_bind (self->socket, address, TRUE, &error);
+  g_assert_no_error (error);
+  g_socket_set_blocking (self->socket, FALSE);
+  return self;
+}
+
+const gchar *
+hn_test_notify_get_path (HnTestNotify *self)
+{
+  return self->path;
+}
+
+/**
+ * hn_test_notify_wait:
+ * @line: a whole line the wanted message must contain, e.g. "READY=1", or
+ *   a prefix ending in '=' such as "STATUS="
+ * @watch: (nullable): a child whose exit ends the wait early
+ *
+ * Receives messages until one has @line, dropping the others.
+ *
+ * Returns: (nullable): that message, or %NULL on timeout or when @watch
+ *   exited first
+ */
+gchar *
+hn_test_notify_wait (HnTestNotify *self, const gchar *line, guint timeout_ms, GSubprocess *watch)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  gboolean prefix = g_str_has_suffix (line, "=");
+
+  for (;;) {
+    gchar buf[4096];
+    gssize n;
+    g_autoptr (GError) error = NULL;
+    gint64 now = g_get_monotonic_time ();
+    gint64 slice;
+
+    n = g_socket_receive (self->socket, buf, sizeof buf - 1, NULL, &error);
+    if (n > 0) {
+      g_auto (GStrv) lines = NULL;
+
+      buf[n] = '\0';
+      lines = g_strsplit (buf, "\n", -1);
+      for (guint i = 0; lines[i] != NULL; i++) {
+        if (prefix ? g_str_has_prefix (lines[i], line) : g_str_equal (lines[i], line))
+          return g_strdup (buf);
+      }
+      continue;
+    }
+    g_assert_true (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK));
+    if (now >= deadline)
+      return NULL;
+    if (watch != NULL && g_subprocess_get_identifier (watch) == NULL)
+      return NULL;
+    /* wake up at least every 100 ms to notice a child that died */
+    slice = MIN (deadline - now, 100 * 1000);
+    g_socket_condition_timed_wait (self->socket, G_IO_IN, slice, NULL, NULL);
+  }
+}
+
+void
+hn_test_notify_free (HnTestNotify *self)
+{
+  if (self == NULL)
+    return;
+  g_socket_close (self->socket, NULL);
+  g_object_unref (self->socket);
+  g_unlink (self->path);
+  g_free (self->path);
+  g_free (self);
+}
+
+static void
+hn_test_child_setup (gpointer user_data)
+{
+  /* the child dies with the test, even when an assertion aborts it */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/**
+ * hn_test_daemon_start:
+ * @config: the sites file
+ * @extra_env: (nullable): "NAME=VALUE" strings added to the environment
+ *
+ * Starts hoinghid as a hub in a new temporary folder (socket, state, and
+ * the NOTIFY_SOCKET) and waits for READY=1.
+ *
+ * Returns: the running daemon, or %NULL if it exited or did not get ready
+ */
+HnTestDaemon *
+hn_test_daemon_start (const gchar *config, const gchar *const *extra_env, GError **error)
+{
+  g_autoptr (HnTestDaemon) self = g_new0 (HnTestDaemon, 1);
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autofree gchar *notify_path = NULL;
+
+  self->dir = hn_test_tmpdir_new ();
+  self->socket = g_build_filename (self->dir, "control.sock", NULL);
+  self->state_dir = g_build_filename (self->dir, "state", NULL);
+  self->config = g_strdup (config);
+  notify_path = g_build_filename (self->dir, "notify.sock", NULL);
+  self->notify = hn_test_notify_new (notify_path);
+
+  g_subprocess_launcher_setenv (launcher, "NOTIFY_SOCKET", notify_path, TRUE);
+  /* the daemon warns on purpose (a refused reload); only criticals, which
+   * are programming errors, abort it */
+  g_subprocess_launcher_setenv (launcher, "G_DEBUG", "fatal-criticals", TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "WATCHDOG_USEC");
+  g_subprocess_launcher_unsetenv (launcher, "WATCHDOG_PID");
+  for (guint i = 0; extra_env != NULL && extra_env[i] != NULL; i++) {
+    g_auto (GStrv) kv = g_strsplit (extra_env[i], "=", 2);
+
+    g_subprocess_launcher_setenv (launcher, kv[0], kv[1] != NULL ? kv[1] : "", TRUE);
+  }
+  /* the test's stdout is its TAP stream; the daemon's output goes to stderr */
+  g_subprocess_launcher_take_stdout_fd (launcher, dup (STDERR_FILENO));
+  g_subprocess_launcher_set_child_setup (launcher, hn_test_child_setup, NULL, NULL);
+
+  self->proc = g_subprocess_launcher_spawn (launcher, error, hn_test_get_program ("HN_HOINGHID"),
+                                            "--config", config, "--socket", self->socket,
+                                            "--state-dir", self->state_dir, NULL);
+  if (self->proc == NULL)
+    return NULL;
+  /* generous: the first GStreamer registry scan on a cold machine is slow */
+  self->ready_message = hn_test_notify_wait (self->notify, "READY=1", 60000, self->proc);
+  if (self->ready_message == NULL) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                 "hoinghid did not send READY=1 (exited or timed out)");
+    return NULL;
+  }
+  return g_steal_pointer (&self);
+}
+
+/**
+ * hn_test_daemon_wait:
+ *
+ * Waits for the daemon to exit, and asserts that it exited rather than
+ * being killed by a signal.
+ *
+ * Returns: its exit status
+ */
+gint
+hn_test_daemon_wait (HnTestDaemon *self)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_subprocess_wait (self->proc, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (self->proc));
+  return g_subprocess_get_exit_status (self->proc);
+}
+
+/**
+ * hn_test_daemon_stop:
+ *
+ * Sends SIGTERM and waits for the daemon to exit.
+ *
+ * Returns: its exit status
+ */
+gint
+hn_test_daemon_stop (HnTestDaemon *self)
+{
+  g_subprocess_send_signal (self->proc, SIGTERM);
+  return hn_test_daemon_wait (self);
+}
+
+void
+hn_test_daemon_free (HnTestDaemon *self)
+{
+  if (self == NULL)
+    return;
+  if (self->proc != NULL) {
+    if (g_subprocess_get_identifier (self->proc) != NULL) {
+      g_subprocess_force_exit (self->proc);
+      g_subprocess_wait (self->proc, NULL, NULL);
+    }
+    g_object_unref (self->proc);
+  }
+  g_clear_pointer (&self->notify, hn_test_notify_free);
+  hn_test_tmpdir_remove (self->dir);
+  g_free (self->dir);
+  g_free (self->socket);
+  g_free (self->state_dir);
+  g_free (self->config);
+  g_free (self->ready_message);
+  g_free (self);
+}
+
+/**
+ * hn_test_run_ctl:
+ * @socket: (nullable): the control socket, passed as --socket
+ * @out: (out) (optional): standard output
+ * @err: (out) (optional): standard error
+ * @...: arguments, %NULL-terminated
+ *
+ * Runs hoinghictl to completion.
+ *
+ * Returns: its exit status
+ */
+gint
+hn_test_run_ctl (const gchar *socket, gchar **out, gchar **err, ...)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr (GSubprocess) proc = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *o = NULL;
+  g_autofree gchar *e = NULL;
+  const gchar *arg;
+  va_list args;
+
+  g_ptr_array_add (argv, (gpointer) hn_test_get_program ("HN_HOINGHICTL"));
+  if (socket != NULL) {
+    g_ptr_array_add (argv, (gpointer) "--socket");
+    g_ptr_array_add (argv, (gpointer) socket);
+  }
+  va_start (args, err);
+  while ((arg = va_arg (args, const gchar *)) != NULL)
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  g_subprocess_launcher_set_child_setup (launcher, hn_test_child_setup, NULL, NULL);
+  proc = g_subprocess_launcher_spawnv (launcher, (const gchar *const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (proc, NULL, NULL, &o, &e, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (proc));
+  if (out != NULL)
+    *out = g_steal_pointer (&o);
+  if (err != NULL)
+    *err = g_steal_pointer (&e);
+  return g_subprocess_get_exit_status (proc);
+}

@@ -1,0 +1,45 @@
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+gchar *hn_test_tmpdir_new (void) G_GNUC_WARN_UNUSED_RESULT;
+void hn_test_tmpdir_remove (const gchar *dir);
+const gchar *hn_test_get_program (const gchar *env_name);
+gchar *hn_test_write_file (const gchar *dir,
+                           const gchar *name,
+                           const gchar *contents) G_GNUC_WARN_UNUSED_RESULT;
+
+typedef struct _HnTestNotify HnTestNotify;
+
+HnTestNotify *hn_test_notify_new (const gchar *path);
+const gchar *hn_test_notify_get_path (HnTestNotify *self);
+gchar *hn_test_notify_wait (HnTestNotify *self,
+                            const gchar *line,
+                            guint timeout_ms,
+                            GSubprocess *watch) G_GNUC_WARN_UNUSED_RESULT;
+void hn_test_notify_free (HnTestNotify *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HnTestNotify, hn_test_notify_free)
+
+typedef struct {
+  GSubprocess *proc;
+  gchar *dir;
+  gchar *socket;
+  gchar *state_dir;
+  gchar *config;
+  gchar *ready_message; /* the datagram that carried READY=1 */
+  HnTestNotify *notify;
+} HnTestDaemon;
+
+HnTestDaemon *hn_test_daemon_start (const gchar *config,
+                                    const gchar *const *extra_env,
+                                    GError **error);
+gint hn_test_daemon_stop (HnTestDaemon *self);
+gint hn_test_daemon_wait (HnTestDaemon *self);
+void hn_test_daemon_free (HnTestDaemon *self);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HnTestDaemon, hn_test_daemon_free)
+
+gint hn_test_run_ctl (const gchar *socket, gchar **out, gchar **err, ...) G_GNUC_NULL_TERMINATED;
+
+G_END_DECLS
