@@ -3,7 +3,9 @@
 #
 #   ./go run      set up, build, and run the hub daemon on ./sites.conf
 #                 (socket, state and log under .run/); Ctrl-C stops it
-#   ./go test     set up, build, and run every test (meson test)
+#   ./go test     set up, build, and run every test (meson test), then the
+#                 unit and fixture tests under valgrind (no definite leaks)
+#                 and everything again under ASan+UBSan
 #   ./go ctl ...  hoinghictl against the daemon that './go run' started
 #   ./go build    set up and build only
 #   ./go asan     build with ASan+UBSan in build-asan/ and run the tests there
@@ -21,7 +23,7 @@ packages=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
-  systemd clang-format python3
+  systemd clang-format python3 valgrind
 )
 
 say() { printf '==> %s\n' "$*" >&2; }
@@ -76,6 +78,15 @@ run_tests() {
   return $rc
 }
 
+# The suite again with AddressSanitizer (leaks included) and UBSan
+asan() {
+  build build-asan -Db_sanitize=address,undefined -Db_lundef=false
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+  LSAN_OPTIONS="suppressions=$top/tests/lsan.supp:fast_unwind_on_malloc=0" \
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    run_tests build-asan --no-suite style "$@"
+}
+
 cmd=${1:-help}
 [ $# -gt 0 ] && shift
 case "$cmd" in
@@ -83,11 +94,13 @@ case "$cmd" in
     setup; build build ;;
   test)
     setup; build build
-    run_tests build "$@" ;;
+    rc=0
+    run_tests build "$@" || rc=$?
+    run_tests build --setup valgrind --suite unit --suite fixture || rc=$?
+    asan "$@" || rc=$?
+    exit $rc ;;
   asan)
-    setup; build build-asan -Db_sanitize=address,undefined -Db_lundef=false
-    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-      run_tests build-asan "$@" ;;
+    setup; asan "$@" ;;
   run)
     setup; build build
     mkdir -p .run

@@ -40,7 +40,12 @@ api_fixture_setup (ApiFixture *f, gconstpointer data)
 static void
 api_fixture_teardown (ApiFixture *f, gconstpointer data)
 {
+  /* close the client's connections and let the server see them close
+   * before it goes */
+  soup_session_abort (f->session);
   g_clear_object (&f->session);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
   g_clear_object (&f->api);
   g_clear_object (&f->config);
   hn_test_tmpdir_remove (f->dir);
@@ -258,6 +263,40 @@ test_api_socket_in_use (ApiFixture *f, gconstpointer data)
   g_assert_cmpuint (count_sites (f, "/api/v1/sites?tier=hub", &(guint){ 0 }), ==, 1);
 }
 
+static guint
+count_open_fds (void)
+{
+  g_autoptr (GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
+}
+
+static void
+test_api_no_fd_leak (ApiFixture *f, gconstpointer data)
+{
+  guint before, after;
+  guint status = 0;
+
+  /* warm up: the session's and the server's first-use allocations */
+  json_node_unref (api_get (f, "/api/v1/status", &status));
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  before = count_open_fds ();
+  for (guint i = 0; i < 50; i++)
+    json_node_unref (api_get (f, "/api/v1/status", &status));
+  soup_session_abort (f->session);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  after = count_open_fds ();
+  /* 50 requests leave no descriptor behind (the memory of each
+   * connection is checked by the valgrind test setup) */
+  g_assert_cmpuint (after, <=, before);
+}
+
 static void
 test_api_stale_socket (void)
 {
@@ -294,6 +333,7 @@ main (int argc, char **argv)
   ADD ("/hn/api/body-too-large", test_api_body_too_large);
   ADD ("/hn/api/reload-error-shown", test_api_reload_error_shown);
   ADD ("/hn/api/socket-in-use", test_api_socket_in_use);
+  ADD ("/hn/api/no-fd-leak", test_api_no_fd_leak);
 #undef ADD
   g_test_add_func ("/hn/api/stale-socket", test_api_stale_socket);
 

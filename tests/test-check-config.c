@@ -112,6 +112,7 @@ test_daemon_refuses_bad_start (void)
   g_assert_true (g_str_has_prefix (err, "hoinghid: "));
   g_assert_nonnull (strstr (err, "/nonexistent/sites.conf"));
 
+  g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (run_hoinghid (&out, &err, "--role", "relay", NULL), ==, 1);
   g_assert_nonnull (strstr (err, "unknown role 'relay'"));
