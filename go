@@ -58,7 +58,7 @@ build() {
 
 # The plain closing line: "tests: N passed, N failed"
 summary() {
-  python3 - "$1/meson-logs/testlog.json" <<'PY'
+  python3 - "$1" <<'PY'
 import json, sys
 ok = fail = skip = 0
 for line in open(sys.argv[1]):
@@ -72,9 +72,10 @@ PY
 
 run_tests() {
   local dir=$1; shift
-  local rc=0
+  local rc=0 log=testlog
+  [ "${1:-}" = --setup ] && log=testlog-$2
   meson test -C "$dir" --print-errorlogs --num-processes "$(nproc)" "$@" || rc=$?
-  summary "$dir" || true
+  summary "$dir/meson-logs/$log.json" || true
   return $rc
 }
 
