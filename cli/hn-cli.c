@@ -1,8 +1,9 @@
 /* HnCli: hoinghictl's side of the control API. It owns the HTTP session to
- * the local hoinghid over its Unix socket, turns answers into JSON nodes and
- * error bodies ({"error": {"code", "message"}}) back into HN_ERROR, and
- * knows whether the user asked for --json. The verbs themselves live in
- * main.c and only ever see JSON or a GError. */
+ * the local hoinghid over its Unix socket, sends GET, POST, PUT and DELETE
+ * with JSON bodies, turns answers into JSON nodes (or text, for a
+ * meeting's SDP) and error bodies ({"error": {"code", "message"}}) back
+ * into HN_ERROR, and knows whether the user asked for --json. The verbs
+ * themselves live in main.c and only ever see JSON, text or a GError. */
 
 #define G_LOG_DOMAIN "hoinghi-cli"
 
@@ -174,27 +175,121 @@ hn_cli_set_api_error (SoupMessage *msg, JsonNode *root, GError **error)
                soup_message_get_status (msg), soup_message_get_reason_phrase (msg));
 }
 
+/* Sends @method @path with @body (as JSON) and waits for the answer. A
+ * success gives its body; anything else the API's own error (code and
+ * message) or why the daemon could not be reached. */
+static GBytes *
+hn_cli_send (HnCli *self,
+             const gchar *method,
+             const gchar *path,
+             JsonNode *body,
+             const gchar *accept,
+             GError **error)
+{
+  g_autofree gchar *uri = g_strconcat ("http://localhost", path, NULL);
+  g_autoptr (SoupMessage) msg = soup_message_new (method, uri);
+  g_autoptr (GBytes) answer = NULL;
+  g_autoptr (GError) local_error = NULL;
+
+  if (msg == NULL) {
+    g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT, "invalid request path '%s'", path);
+    return NULL;
+  }
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Accept", accept);
+  if (body != NULL) {
+    g_autoptr (JsonGenerator) generator = json_generator_new ();
+    g_autoptr (GBytes) bytes = NULL;
+    gsize length = 0;
+    gchar *text;
+
+    json_generator_set_root (generator, body);
+    text = json_generator_to_data (generator, &length);
+    bytes = g_bytes_new_take (text, length);
+    soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+  }
+
+  answer = soup_session_send_and_read (self->session, msg, NULL, &local_error);
+  if (answer == NULL) {
+    hn_cli_set_transport_error (self, local_error, error);
+    return NULL;
+  }
+  if (!SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (msg))) {
+    g_autoptr (JsonParser) parser = json_parser_new ();
+    gsize size;
+    const gchar *data = g_bytes_get_data (answer, &size);
+    JsonNode *root = NULL;
+
+    if (size > 0 && json_parser_load_from_data (parser, data, size, NULL))
+      root = json_parser_get_root (parser);
+    hn_cli_set_api_error (msg, root, error);
+    return NULL;
+  }
+  return g_steal_pointer (&answer);
+}
+
 /**
- * hn_cli_get_json:
+ * hn_cli_request:
+ * @method: "GET", "POST", "PUT" or "DELETE"
  * @path: absolute path of the API resource, with any query, already
  *   URI-escaped (e.g. "/api/v1/sites?tier=commune")
+ * @body: (nullable): the request body, sent as application/json
  *
- * Sends GET @path to hoinghid and waits for the answer.
+ * Sends @method @path to hoinghid and waits for the answer.
  *
  * Returns: (transfer full): the parsed JSON answer, or %NULL with @error set
  *   to the API's own error (code and message) or to why the daemon could
  *   not be reached
  */
 JsonNode *
-hn_cli_get_json (HnCli *self, const gchar *path, GError **error)
+hn_cli_request (HnCli *self, const gchar *method, const gchar *path, JsonNode *body, GError **error)
 {
-  g_autofree gchar *uri = NULL;
-  g_autoptr (SoupMessage) msg = NULL;
-  g_autoptr (GBytes) body = NULL;
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GError) local_error = NULL;
-  g_autoptr (JsonNode) root = NULL;
-  gboolean parsed;
+  g_autoptr (GBytes) answer = NULL;
+  gsize size;
+  const gchar *data;
+
+  g_return_val_if_fail (HN_IS_CLI (self), NULL);
+  g_return_val_if_fail (method != NULL, NULL);
+  g_return_val_if_fail (path != NULL && path[0] == '/', NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  answer = hn_cli_send (self, method, path, body, "application/json", error);
+  if (answer == NULL)
+    return NULL;
+  data = g_bytes_get_data (answer, &size);
+  if (size == 0 || !json_parser_load_from_data (parser, data, size, &local_error)) {
+    g_set_error (error, HN_ERROR, HN_ERROR_FAILED, "invalid answer from hoinghid for %s: %s", path,
+                 local_error != NULL ? local_error->message : "empty body");
+    return NULL;
+  }
+  return json_parser_steal_root (parser);
+}
+
+/**
+ * hn_cli_get_json:
+ *
+ * hn_cli_request() with GET and no body.
+ */
+JsonNode *
+hn_cli_get_json (HnCli *self, const gchar *path, GError **error)
+{
+  return hn_cli_request (self, SOUP_METHOD_GET, path, NULL, error);
+}
+
+/**
+ * hn_cli_get_text:
+ * @path: as for hn_cli_request()
+ *
+ * Sends GET @path for a resource that is text but not JSON (a meeting's
+ * program.sdp); errors are still the API's JSON errors.
+ *
+ * Returns: (transfer full): the answer as it is, or %NULL with @error set
+ */
+gchar *
+hn_cli_get_text (HnCli *self, const gchar *path, GError **error)
+{
+  g_autoptr (GBytes) answer = NULL;
   gsize size;
   const gchar *data;
 
@@ -202,36 +297,16 @@ hn_cli_get_json (HnCli *self, const gchar *path, GError **error)
   g_return_val_if_fail (path != NULL && path[0] == '/', NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  uri = g_strconcat ("http://localhost", path, NULL);
-  msg = soup_message_new (SOUP_METHOD_GET, uri);
-  if (msg == NULL) {
-    g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT, "invalid request path '%s'", path);
+  answer = hn_cli_send (self, SOUP_METHOD_GET, path, NULL, "*/*", error);
+  if (answer == NULL)
+    return NULL;
+  data = g_bytes_get_data (answer, &size);
+  if (!g_utf8_validate (data, size, NULL)) {
+    g_set_error (error, HN_ERROR, HN_ERROR_FAILED, "invalid answer from hoinghid for %s: not text",
+                 path);
     return NULL;
   }
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "Accept",
-                                "application/json");
-
-  body = soup_session_send_and_read (self->session, msg, NULL, &local_error);
-  if (body == NULL) {
-    hn_cli_set_transport_error (self, local_error, error);
-    return NULL;
-  }
-
-  data = g_bytes_get_data (body, &size);
-  parsed = size > 0 && json_parser_load_from_data (parser, data, size, &local_error);
-  if (parsed)
-    root = json_parser_steal_root (parser);
-
-  if (!SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (msg))) {
-    hn_cli_set_api_error (msg, root, error);
-    return NULL;
-  }
-  if (root == NULL) {
-    g_set_error (error, HN_ERROR, HN_ERROR_FAILED, "invalid answer from hoinghid for %s: %s", path,
-                 local_error != NULL ? local_error->message : "empty body");
-    return NULL;
-  }
-  return g_steal_pointer (&root);
+  return g_strndup (data, size);
 }
 
 /**

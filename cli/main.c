@@ -1,9 +1,11 @@
 /* hoinghictl: the operator's command line for the local hoinghid. Each verb
- * is one row of verbs[] (name, arity, options, handler, help); the command
- * line is checked against that row once, here, before the handler runs, and
- * every failure ends as one "hoinghictl: MESSAGE" line and exit status 1.
- * Handlers ask HnCli for the daemon's JSON and either print it as it is
- * (--json) or as aligned text for people. */
+ * is one row of verbs[] (name, arity, options, handler, help); a verb with
+ * subverbs ("meeting start") points at its own table of rows of the same
+ * shape. The command line is checked against the row once, here, before
+ * the handler runs (arity, options, a required option), and every failure
+ * ends as one "hoinghictl: MESSAGE" line and exit status 1. Handlers ask
+ * HnCli for the daemon's JSON and either print it as it is (--json) or as
+ * aligned text for people. */
 
 #define G_LOG_DOMAIN "hoinghi-cli"
 
@@ -15,30 +17,48 @@
 #include "hn-build-config.h"
 #include "hn-cli.h"
 #include "hn-error.h"
+#include "hn-layout.h"
 #include "hn-site.h"
 #include "hn-util.h"
 
+typedef struct _HnVerb HnVerb;
+
 /**
  * HnVerb:
+ * @required: (nullable): the long name of a string option in @options
+ *   that must be given
+ * @handler: (nullable): runs the verb; its argv holds only the operands,
+ *   between @min_args and @max_args of them, %NULL-terminated; %NULL for
+ *   a verb with @subverbs
+ * @subverbs: (nullable): the table of a verb that takes a subverb
+ *   ("meeting start"), ended by a row with no name
  * @args: (nullable): the operands for help and usage lines, e.g. "ID"
- * @handler: runs the verb; its argv holds only the operands, between
- *   @min_args and @max_args of them, %NULL-terminated
  */
-typedef struct {
+struct _HnVerb {
   const gchar *name;
   guint min_args;
   guint max_args;
   const GOptionEntry *options;
+  const gchar *required;
   gboolean (*handler) (HnCli *cli, gchar **argv, GError **error);
+  const HnVerb *subverbs;
   const gchar *args;
   const gchar *help;
-} HnVerb;
+};
 
 static gchar *arg_socket;
 static gboolean arg_json;
 static gboolean arg_version;
 static gchar *arg_tier;
 static gchar *arg_district;
+static gchar *arg_sites;
+static gchar *arg_title;
+static gchar *arg_source;
+static gchar *arg_layout;
+static gchar *arg_monitor;
+static gboolean arg_none;
+static gboolean arg_requests;
+static gboolean arg_cancel;
 
 static const GOptionEntry global_options[] = {
   { "socket", 's', 0, G_OPTION_ARG_FILENAME, &arg_socket,
@@ -54,6 +74,33 @@ static const GOptionEntry sites_options[] = {
   { "district", 0, 0, G_OPTION_ARG_STRING, &arg_district,
     "Only this district and its communes (its ID or GSO code)", "DISTRICT" },
   G_OPTION_ENTRY_NULL
+};
+
+static const GOptionEntry start_options[] = {
+  { "sites", 0, 0, G_OPTION_ARG_STRING, &arg_sites,
+    "Required: the participants, as all, tier:T, district:D or site IDs, comma-separated; "
+    "!TERM leaves some out",
+    "SELECTOR" },
+  { "title", 0, 0, G_OPTION_ARG_STRING, &arg_title, "Shown to operators (default: the ID)",
+    "TITLE" },
+  { "source", 0, 0, G_OPTION_ARG_STRING, &arg_source,
+    "The chair: test (default), camera or a URI (srt://, rtsp://…)", "SOURCE" },
+  { "layout", 0, 0, G_OPTION_ARG_STRING, &arg_layout, "single (default), pip or grid", "LAYOUT" },
+  { "monitor", 0, 0, G_OPTION_ARG_STRING, &arg_monitor,
+    "Also send the program there, for a player of 'hoinghictl sdp ID'", "HOST:PORT" },
+  G_OPTION_ENTRY_NULL
+};
+
+static const GOptionEntry request_floor_options[] = {
+  { "cancel", 0, 0, G_OPTION_ARG_NONE, &arg_cancel, "Withdraw the request", NULL },
+  G_OPTION_ENTRY_NULL,
+};
+
+static const GOptionEntry floor_options[] = {
+  { "none", 0, 0, G_OPTION_ARG_NONE, &arg_none, "Give the floor back to the chair", NULL },
+  { "requests", 0, 0, G_OPTION_ARG_NONE, &arg_requests, "List the sites asking for the floor",
+    NULL },
+  G_OPTION_ENTRY_NULL,
 };
 
 /* The daemon is another program: its answers are read without trusting
@@ -214,40 +261,219 @@ describe_config (JsonObject *status)
 }
 
 static gboolean
+member_boolean (JsonObject *object, const gchar *name, gboolean fallback)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  if (node == NULL || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return fallback;
+  return json_node_get_boolean (node);
+}
+
+/* "yes", "no", or "-" when the daemon does not say */
+static const gchar *
+member_yes_no (JsonObject *object, const gchar *name)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  if (node == NULL || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return "-";
+  return json_node_get_boolean (node) ? "yes" : "no";
+}
+
+/* An age given in milliseconds, for people: "40 ms", "2.5 s", "3 min 5 s";
+ * "-" when there is none (null: nothing arrived yet). */
+static gchar *
+describe_age_ms (JsonObject *object, const gchar *name)
+{
+  gint64 ms = member_int (object, name, -1);
+
+  if (ms < 0)
+    return g_strdup ("-");
+  if (ms < 1000)
+    return g_strdup_printf ("%" G_GINT64_FORMAT " ms", ms);
+  if (ms < 60 * 1000)
+    return g_strdup_printf ("%.1f s", ms / 1000.0);
+  return hn_util_format_duration (ms / 1000);
+}
+
+/* "a, b, c" from an array of strings, or @fallback when it is empty */
+static gchar *
+describe_list (JsonArray *array, const gchar *fallback)
+{
+  GString *text = g_string_new (NULL);
+
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++) {
+    JsonNode *node = json_array_get_element (array, i);
+
+    if (json_node_get_value_type (node) != G_TYPE_STRING)
+      continue;
+    if (text->len > 0)
+      g_string_append (text, ", ");
+    g_string_append (text, json_node_get_string (node));
+  }
+  if (text->len == 0)
+    g_string_append (text, fallback);
+  return g_string_free (text, FALSE);
+}
+
+/* "/api/v1/meetings/ID/floor" from its segments, each escaped so that an
+ * id is always one segment */
+static gchar *api_path (const gchar *first, ...) G_GNUC_NULL_TERMINATED;
+
+static gchar *
+api_path (const gchar *first, ...)
+{
+  GString *path = g_string_new ("/api/v1");
+  va_list ap;
+
+  va_start (ap, first);
+  for (const gchar *s = first; s != NULL; s = va_arg (ap, const gchar *)) {
+    g_string_append_c (path, '/');
+    g_string_append_uri_escaped (path, s, NULL, FALSE);
+  }
+  va_end (ap);
+  return g_string_free (path, FALSE);
+}
+
+/* With --json, every verb prints the daemon's answer as it is and stops
+ * there; returns whether it did. */
+static gboolean
+print_json_answer (HnCli *cli, JsonNode *root)
+{
+  if (!hn_cli_get_json_output (cli))
+    return FALSE;
+  hn_cli_print_json (cli, root);
+  return TRUE;
+}
+
+/* A request body of one member; a %NULL @value is null. */
+static JsonNode *
+body_string (const gchar *name, const gchar *value)
+{
+  JsonObject *object = json_object_new ();
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+  if (value != NULL)
+    json_object_set_string_member (object, name, value);
+  else
+    json_object_set_null_member (object, name);
+  json_node_take_object (node, object);
+  return node;
+}
+
+static JsonNode *
+body_boolean (const gchar *name, gboolean value)
+{
+  JsonObject *object = json_object_new ();
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+  json_object_set_boolean_member (object, name, value);
+  json_node_take_object (node, object);
+  return node;
+}
+
+typedef struct {
+  guint total;
+  guint online;
+  guint joined;
+  guint muted;
+} ParticipantCounts;
+
+static void
+count_participants (JsonObject *meeting, ParticipantCounts *counts)
+{
+  JsonArray *participants = member_array (meeting, "participants");
+
+  memset (counts, 0, sizeof (*counts));
+  for (guint i = 0; participants != NULL && i < json_array_get_length (participants); i++) {
+    JsonNode *node = json_array_get_element (participants, i);
+    JsonObject *p = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+
+    counts->total++;
+    counts->online += member_boolean (p, "online", FALSE);
+    counts->joined += member_boolean (p, "joined", FALSE);
+    counts->muted += member_boolean (p, "muted", FALSE);
+  }
+}
+
+/* The lines /api/v1/status has for the hub role: meetings, rooms online
+ * and the hub's ports. Labels stay as short as "Version" so the block
+ * keeps its column. */
+static void
+status_add_hub (GPtrArray *fields, JsonObject *status)
+{
+  JsonObject *sites = member_object (status, "sites");
+  gint64 meetings = member_int (status, "meetings", -1);
+  gint64 online = member_int (status, "sites-online", -1);
+  gint64 control_port = member_int (status, "control-port", -1);
+  gint64 media_port = member_int (status, "media-port", -1);
+
+  if (meetings >= 0)
+    fields_add (fields, "Running", "%" G_GINT64_FORMAT " meeting%s", meetings,
+                meetings == 1 ? "" : "s");
+  if (online >= 0 && sites != NULL)
+    /* the hub chairs and is not one of the rooms that connect */
+    fields_add (fields, "Online", "%" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " rooms", online,
+                member_int (sites, "total", 0) - member_int (sites, "hub", 0));
+  else if (online >= 0)
+    fields_add (fields, "Online", "%" G_GINT64_FORMAT " rooms", online);
+  if (control_port >= 0 && media_port >= 0)
+    fields_add (fields, "Ports", "control %" G_GINT64_FORMAT "/tcp, media %" G_GINT64_FORMAT "/udp",
+                control_port, media_port);
+}
+
+/* The lines /api/v1/status has for a room endpoint */
+static void
+status_add_endpoint (GPtrArray *fields, JsonObject *status)
+{
+  fields_add (fields, "Site", "%s", member_string (status, "site", "-"));
+  fields_add (fields, "Hub", "%s (%s)", member_string (status, "hub", "-"),
+              member_boolean (status, "connected", FALSE) ? "connected" : "not connected");
+  fields_add (fields, "Meeting", "%s", member_string (status, "meeting", "none"));
+}
+
+static gboolean
 verb_status (HnCli *cli, gchar **argv, GError **error)
 {
   const gchar *path = "/api/v1/status";
   g_autoptr (JsonNode) root = hn_cli_get_json (cli, path, error);
   g_autoptr (GPtrArray) fields = g_ptr_array_new_with_free_func (g_free);
   g_autofree gchar *uptime = NULL;
-  g_autofree gchar *config = NULL;
-  g_autofree gchar *counts = NULL;
   JsonObject *status;
   gint64 seconds;
   const gchar *reload_error;
 
   if (root == NULL)
     return FALSE;
-  if (hn_cli_get_json_output (cli)) {
-    hn_cli_print_json (cli, root);
+  if (print_json_answer (cli, root))
     return TRUE;
-  }
   status = answer_object (root, path, error);
   if (status == NULL)
     return FALSE;
 
   seconds = member_int (status, "uptime-seconds", -1);
   uptime = seconds >= 0 ? hn_util_format_duration (seconds) : g_strdup ("-");
-  config = describe_config (status);
-  counts = describe_site_counts (member_object (status, "sites"));
   reload_error = member_string (status, "last-reload-error", NULL);
 
   fields_add (fields, "Role", "%s", member_string (status, "role", "-"));
   fields_add (fields, "Version", "%s", member_string (status, "version", "-"));
   fields_add (fields, "Uptime", "%s", uptime);
-  fields_add (fields, "Config", "%s", config);
+  if (member_string (status, "config", NULL) != NULL) {
+    g_autofree gchar *config = describe_config (status);
+
+    fields_add (fields, "Config", "%s", config);
+  }
   fields_add (fields, "State", "%s", member_string (status, "state-directory", "-"));
-  fields_add (fields, "Sites", "%s", counts);
+  if (member_object (status, "sites") != NULL) {
+    g_autofree gchar *counts = describe_site_counts (member_object (status, "sites"));
+
+    fields_add (fields, "Sites", "%s", counts);
+  }
+  if (g_strcmp0 (member_string (status, "role", NULL), "endpoint") == 0)
+    status_add_endpoint (fields, status);
+  else
+    status_add_hub (fields, status);
   if (reload_error != NULL)
     fields_add (fields, "Reload", "failed: %s", reload_error);
   fields_print (fields);
@@ -298,10 +524,8 @@ verb_sites (HnCli *cli, gchar **argv, GError **error)
   root = hn_cli_get_json (cli, path->str, error);
   if (root == NULL)
     return FALSE;
-  if (hn_cli_get_json_output (cli)) {
-    hn_cli_print_json (cli, root);
+  if (print_json_answer (cli, root))
     return TRUE;
-  }
   answer = answer_object (root, path->str, error);
   if (answer == NULL)
     return FALSE;
@@ -332,8 +556,7 @@ verb_sites (HnCli *cli, gchar **argv, GError **error)
 static gboolean
 verb_site (HnCli *cli, gchar **argv, GError **error)
 {
-  g_autofree gchar *escaped = g_uri_escape_string (argv[0], NULL, FALSE);
-  g_autofree gchar *path = g_strconcat ("/api/v1/sites/", escaped, NULL);
+  g_autofree gchar *path = api_path ("sites", argv[0], NULL);
   g_autoptr (JsonNode) root = hn_cli_get_json (cli, path, error);
   g_autoptr (GPtrArray) fields = g_ptr_array_new_with_free_func (g_free);
   JsonObject *site;
@@ -341,10 +564,8 @@ verb_site (HnCli *cli, gchar **argv, GError **error)
 
   if (root == NULL)
     return FALSE;
-  if (hn_cli_get_json_output (cli)) {
-    hn_cli_print_json (cli, root);
+  if (print_json_answer (cli, root))
     return TRUE;
-  }
   site = answer_object (root, path, error);
   if (site == NULL)
     return FALSE;
@@ -369,19 +590,571 @@ verb_site (HnCli *cli, gchar **argv, GError **error)
   return TRUE;
 }
 
-static const HnVerb verbs[] = {
-  { "status", 0, 0, NULL, verb_status, NULL, "Show role, uptime and configuration" },
-  { "sites", 0, 0, sites_options, verb_sites, NULL, "List sites, by tier or district" },
-  { "site", 1, 1, NULL, verb_site, "ID", "Show one site" },
+/* Checked here too, so a misspelt layout gets a "did you mean" before
+ * anything is sent. */
+static gboolean
+check_layout (const gchar *layout, GError **error)
+{
+  const gchar *const *names = hn_layout_get_names ();
+  g_autoptr (GString) text = NULL;
+  const gchar *suggestion;
+
+  if (hn_layout_from_string (layout, NULL))
+    return TRUE;
+  suggestion = hn_util_suggest (layout, names);
+  if (suggestion != NULL) {
+    g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
+                 "unknown layout '%s'; did you mean '%s'?", layout, suggestion);
+    return FALSE;
+  }
+  /* "single, pip or grid" */
+  text = g_string_new (NULL);
+  for (guint i = 0; names[i] != NULL; i++) {
+    if (i > 0)
+      g_string_append (text, names[i + 1] == NULL ? " or " : ", ");
+    g_string_append (text, names[i]);
+  }
+  g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT, "unknown layout '%s'; expected %s",
+               layout, text->str);
+  return FALSE;
+}
+
+static gboolean
+verb_token (HnCli *cli, gchar **argv, GError **error)
+{
+  g_autofree gchar *path = api_path ("sites", argv[0], "token", NULL);
+  g_autoptr (JsonNode) root = hn_cli_get_json (cli, path, error);
+  JsonObject *answer;
+  const gchar *token;
+
+  if (root == NULL)
+    return FALSE;
+  if (print_json_answer (cli, root))
+    return TRUE;
+  answer = answer_object (root, path, error);
+  if (answer == NULL)
+    return FALSE;
+  token = member_string (answer, "token", NULL);
+  if (token == NULL) {
+    g_set_error (error, HN_ERROR, HN_ERROR_FAILED,
+                 "invalid answer from hoinghid for %s: no \"token\"", path);
+    return FALSE;
+  }
+  g_print ("%s\n", token);
+  return TRUE;
+}
+
+static gboolean
+verb_meetings (HnCli *cli, gchar **argv, GError **error)
+{
+  static const gchar *const header[] = { "ID", "LAYOUT", "FLOOR", "ONLINE", "TITLE" };
+  g_autofree gchar *path = api_path ("meetings", NULL);
+  g_autoptr (JsonNode) root = hn_cli_get_json (cli, path, error);
+  g_autoptr (GPtrArray) cells = g_ptr_array_new_with_free_func (g_free);
+  JsonObject *answer;
+  JsonArray *meetings;
+  guint n_meetings;
+
+  if (root == NULL)
+    return FALSE;
+  if (print_json_answer (cli, root))
+    return TRUE;
+  answer = answer_object (root, path, error);
+  if (answer == NULL)
+    return FALSE;
+  meetings = member_array (answer, "meetings");
+  if (meetings == NULL) {
+    g_set_error (error, HN_ERROR, HN_ERROR_FAILED,
+                 "invalid answer from hoinghid for %s: no \"meetings\" list", path);
+    return FALSE;
+  }
+
+  n_meetings = json_array_get_length (meetings);
+  for (guint i = 0; i < n_meetings; i++) {
+    JsonNode *node = json_array_get_element (meetings, i);
+    JsonObject *meeting = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+    ParticipantCounts counts;
+
+    count_participants (meeting, &counts);
+    g_ptr_array_add (cells, g_strdup (member_string (meeting, "id", "-")));
+    g_ptr_array_add (cells, g_strdup (member_string (meeting, "layout", "-")));
+    g_ptr_array_add (cells, g_strdup (member_string (meeting, "floor", "-")));
+    g_ptr_array_add (cells, g_strdup_printf ("%u/%u", counts.online, counts.total));
+    g_ptr_array_add (cells, g_strdup (member_string (meeting, "title", "-")));
+  }
+  if (n_meetings > 0)
+    table_print (header, G_N_ELEMENTS (header), cells);
+  g_print ("%u meeting%s\n", n_meetings, n_meetings == 1 ? "" : "s");
+  return TRUE;
+}
+
+/* "1234 / 40 ms": packets received from the site and how long ago the last
+ * one came */
+static gchar *
+describe_stream (JsonObject *participant, const gchar *kind)
+{
+  JsonObject *stream = member_object (member_object (participant, "media"), kind);
+  gint64 packets = member_int (stream, "packets", -1);
+  g_autofree gchar *age = NULL;
+
+  if (packets < 0)
+    return g_strdup ("-");
+  age = describe_age_ms (stream, "last-packet-age-ms");
+  return g_strdup_printf ("%" G_GINT64_FORMAT " / %s", packets, age);
+}
+
+static void
+print_meeting (JsonObject *meeting)
+{
+  static const gchar *const header[] = { "SITE", "ONLINE", "JOINED", "MUTED", "VIDEO", "DECODED" };
+  g_autoptr (GPtrArray) fields = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) cells = g_ptr_array_new_with_free_func (g_free);
+  g_autofree gchar *requests = describe_list (member_array (meeting, "floor-requests"), "none");
+  g_autofree gchar *visible = describe_list (member_array (meeting, "visible"), "-");
+  g_autofree gchar *audible = describe_list (member_array (meeting, "audible"), "-");
+  JsonArray *participants = member_array (meeting, "participants");
+  JsonObject *program = member_object (meeting, "program");
+  ParticipantCounts counts;
+
+  count_participants (meeting, &counts);
+  fields_add (fields, "ID", "%s", member_string (meeting, "id", "-"));
+  fields_add (fields, "Title", "%s", member_string (meeting, "title", "-"));
+  fields_add (fields, "Source", "%s", member_string (meeting, "source", "-"));
+  fields_add (fields, "Layout", "%s", member_string (meeting, "layout", "-"));
+  fields_add (fields, "Floor", "%s", member_string (meeting, "floor", "the chair"));
+  fields_add (fields, "Floor requests", "%s", requests);
+  fields_add (fields, "Visible", "%s", visible);
+  fields_add (fields, "Audible", "%s", audible);
+  fields_add (fields, "Sites", "%u (%u online, %u joined, %u muted)", counts.total, counts.online,
+              counts.joined, counts.muted);
+  fields_add (fields, "Monitor", "%s", member_string (meeting, "monitor", "-"));
+  if (program != NULL)
+    fields_add (fields, "Program",
+                "%" G_GINT64_FORMAT " frames encoded, %" G_GINT64_FORMAT " destination%s",
+                member_int (program, "frames-encoded", 0), member_int (program, "destinations", 0),
+                member_int (program, "destinations", 0) == 1 ? "" : "s");
+  fields_print (fields);
+
+  if (counts.total == 0)
+    return;
+  for (guint i = 0; i < json_array_get_length (participants); i++) {
+    JsonNode *node = json_array_get_element (participants, i);
+    JsonObject *p = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+    JsonObject *video = member_object (member_object (p, "media"), "video");
+
+    g_ptr_array_add (cells, g_strdup (member_string (p, "id", "-")));
+    g_ptr_array_add (cells, g_strdup (member_yes_no (p, "online")));
+    g_ptr_array_add (cells, g_strdup (member_yes_no (p, "joined")));
+    g_ptr_array_add (cells, g_strdup (member_yes_no (p, "muted")));
+    g_ptr_array_add (cells, describe_stream (p, "video"));
+    g_ptr_array_add (cells, g_strdup (member_yes_no (video, "decoded")));
+  }
+  g_print ("\n");
+  table_print (header, G_N_ELEMENTS (header), cells);
+}
+
+/* Sends a change and prints "MEETING: what happened" (or the answer with
+ * --json). The answer is the meeting after the change; @describe, given
+ * it, says what happened. */
+static gboolean
+change_meeting (HnCli *cli,
+                const gchar *method,
+                const gchar *path,
+                JsonNode *body,
+                gchar *(*describe) (JsonObject *meeting, gchar **argv),
+                gchar **argv,
+                GError **error)
+{
+  g_autoptr (JsonNode) root = hn_cli_request (cli, method, path, body, error);
+  g_autofree gchar *what = NULL;
+  JsonObject *answer;
+
+  if (root == NULL)
+    return FALSE;
+  if (print_json_answer (cli, root))
+    return TRUE;
+  answer = answer_object (root, path, error);
+  if (answer == NULL)
+    return FALSE;
+  what = describe (answer, argv);
+  g_print ("%s: %s\n", member_string (answer, "id", argv[0]), what);
+  return TRUE;
+}
+
+static gchar *
+describe_started (JsonObject *meeting, gchar **argv)
+{
+  ParticipantCounts counts;
+
+  count_participants (meeting, &counts);
+  return g_strdup_printf ("started with %u site%s, %u online", counts.total,
+                          counts.total == 1 ? "" : "s", counts.online);
+}
+
+static gboolean
+verb_meeting_start (HnCli *cli, gchar **argv, GError **error)
+{
+  g_autofree gchar *path = api_path ("meetings", NULL);
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonNode) body = NULL;
+  const struct {
+    const gchar *name;
+    const gchar *value;
+  } members[] = {
+    { "id", argv[0] },        { "sites", arg_sites },   { "title", arg_title },
+    { "source", arg_source }, { "layout", arg_layout }, { "monitor", arg_monitor },
+  };
+
+  if (arg_layout != NULL && !check_layout (arg_layout, error))
+    return FALSE;
+  json_builder_begin_object (b);
+  for (guint i = 0; i < G_N_ELEMENTS (members); i++) {
+    if (members[i].value == NULL)
+      continue;
+    json_builder_set_member_name (b, members[i].name);
+    json_builder_add_string_value (b, members[i].value);
+  }
+  json_builder_end_object (b);
+  body = json_builder_get_root (b);
+  return change_meeting (cli, "POST", path, body, describe_started, argv, error);
+}
+
+static gboolean
+verb_meeting_stop (HnCli *cli, gchar **argv, GError **error)
+{
+  g_autofree gchar *path = api_path ("meetings", argv[0], NULL);
+  g_autoptr (JsonNode) root = hn_cli_request (cli, "DELETE", path, NULL, error);
+
+  if (root == NULL)
+    return FALSE;
+  if (print_json_answer (cli, root))
+    return TRUE;
+  g_print ("%s: stopped\n", argv[0]);
+  return TRUE;
+}
+
+static gboolean
+verb_meeting_show (HnCli *cli, gchar **argv, GError **error)
+{
+  g_autofree gchar *path = api_path ("meetings", argv[0], NULL);
+  g_autoptr (JsonNode) root = hn_cli_get_json (cli, path, error);
+  JsonObject *meeting;
+
+  if (root == NULL)
+    return FALSE;
+  if (print_json_answer (cli, root))
+    return TRUE;
+  meeting = answer_object (root, path, error);
+  if (meeting == NULL)
+    return FALSE;
+  print_meeting (meeting);
+  return TRUE;
+}
+
+static gchar *
+describe_added (JsonObject *meeting, gchar **argv)
+{
+  ParticipantCounts counts;
+
+  count_participants (meeting, &counts);
+  return g_strdup_printf ("%s added, %u site%s", argv[1], counts.total,
+                          counts.total == 1 ? "" : "s");
+}
+
+static gchar *
+describe_removed (JsonObject *meeting, gchar **argv)
+{
+  ParticipantCounts counts;
+
+  count_participants (meeting, &counts);
+  return g_strdup_printf ("%s removed, %u site%s", argv[1], counts.total,
+                          counts.total == 1 ? "" : "s");
+}
+
+static gboolean
+verb_meeting_add (HnCli *cli, gchar **argv, GError **error)
+{
+  g_autofree gchar *path = api_path ("meetings", argv[0], "sites", NULL);
+  g_autoptr (JsonNode) body = body_string ("site", argv[1]);
+
+  return change_meeting (cli, "POST", path, body, describe_added, argv, error);
+}
+
+static gboolean
+verb_meeting_remove (HnCli *cli, gchar **argv, GError **error)
+{
+  g_autofree gchar *path = api_path ("meetings", argv[0], "sites", argv[1], NULL);
+
+  return change_meeting (cli, "DELETE", path, NULL, describe_removed, argv, error);
+}
+
+static gchar *
+describe_floor (JsonObject *meeting, gchar **argv)
+{
+  const gchar *floor = member_string (meeting, "floor", NULL);
+
+  if (floor == NULL)
+    return g_strdup ("floor to the chair");
+  return g_strdup_printf ("floor to %s", floor);
+}
+
+static gboolean
+show_floor (HnCli *cli, const gchar *meeting_id, GError **error)
+{
+  g_autofree gchar *path = api_path ("meetings", meeting_id, "floor", NULL);
+  g_autoptr (JsonNode) root = hn_cli_get_json (cli, path, error);
+  JsonObject *answer;
+  JsonArray *requests;
+  guint n_requests;
+
+  if (root == NULL)
+    return FALSE;
+  if (print_json_answer (cli, root))
+    return TRUE;
+  answer = answer_object (root, path, error);
+  if (answer == NULL)
+    return FALSE;
+  requests = member_array (answer, "requests");
+  n_requests = requests != NULL ? json_array_get_length (requests) : 0;
+
+  if (!arg_requests) {
+    g_autoptr (GPtrArray) fields = g_ptr_array_new_with_free_func (g_free);
+    g_autofree gchar *list = describe_list (requests, "none");
+
+    fields_add (fields, "Floor", "%s", member_string (answer, "floor", "the chair"));
+    fields_add (fields, "Requests", "%s", list);
+    fields_print (fields);
+    return TRUE;
+  }
+  /* the queue, first come first */
+  if (n_requests > 0) {
+    static const gchar *const header[] = { "#", "SITE" };
+    g_autoptr (GPtrArray) cells = g_ptr_array_new_with_free_func (g_free);
+
+    for (guint i = 0; i < n_requests; i++) {
+      JsonNode *node = json_array_get_element (requests, i);
+
+      g_ptr_array_add (cells, g_strdup_printf ("%u", i + 1));
+      g_ptr_array_add (cells, g_strdup (json_node_get_value_type (node) == G_TYPE_STRING
+                                            ? json_node_get_string (node)
+                                            : "-"));
+    }
+    table_print (header, G_N_ELEMENTS (header), cells);
+  }
+  g_print ("%u floor request%s\n", n_requests, n_requests == 1 ? "" : "s");
+  return TRUE;
+}
+
+static gboolean
+verb_floor (HnCli *cli, gchar **argv, GError **error)
+{
+  g_autofree gchar *path = NULL;
+  g_autoptr (JsonNode) body = NULL;
+  const gchar *site = argv[1];
+
+  if ((site != NULL) + arg_none + arg_requests > 1) {
+    g_set_error_literal (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
+                         "give one of SITE, --none or --requests to 'floor', not several");
+    return FALSE;
+  }
+  if (site == NULL && !arg_none)
+    return show_floor (cli, argv[0], error);
+
+  path = api_path ("meetings", argv[0], "floor", NULL);
+  body = body_string ("site", site);
+  return change_meeting (cli, "PUT", path, body, describe_floor, argv, error);
+}
+
+static gchar *
+describe_muted (JsonObject *meeting, gchar **argv)
+{
+  JsonArray *participants = member_array (meeting, "participants");
+
+  for (guint i = 0; participants != NULL && i < json_array_get_length (participants); i++) {
+    JsonNode *node = json_array_get_element (participants, i);
+    JsonObject *p = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+
+    if (g_strcmp0 (member_string (p, "id", NULL), argv[1]) == 0)
+      return g_strdup_printf ("%s %s", argv[1],
+                              member_boolean (p, "muted", FALSE) ? "muted" : "unmuted");
+  }
+  return g_strdup_printf ("%s is no longer a participant", argv[1]);
+}
+
+static gboolean
+set_muted (HnCli *cli, gchar **argv, gboolean muted, GError **error)
+{
+  g_autofree gchar *path = api_path ("meetings", argv[0], "sites", argv[1], NULL);
+  g_autoptr (JsonNode) body = body_boolean ("muted", muted);
+
+  return change_meeting (cli, "PUT", path, body, describe_muted, argv, error);
+}
+
+static gboolean
+verb_mute (HnCli *cli, gchar **argv, GError **error)
+{
+  return set_muted (cli, argv, TRUE, error);
+}
+
+static gboolean
+verb_unmute (HnCli *cli, gchar **argv, GError **error)
+{
+  return set_muted (cli, argv, FALSE, error);
+}
+
+static gchar *
+describe_layout (JsonObject *meeting, gchar **argv)
+{
+  return g_strdup_printf ("layout %s", member_string (meeting, "layout", argv[1]));
+}
+
+static gboolean
+verb_layout (HnCli *cli, gchar **argv, GError **error)
+{
+  g_autofree gchar *path = api_path ("meetings", argv[0], "layout", NULL);
+  g_autoptr (JsonNode) body = NULL;
+
+  if (!check_layout (argv[1], error))
+    return FALSE;
+  body = body_string ("layout", argv[1]);
+  return change_meeting (cli, "PUT", path, body, describe_layout, argv, error);
+}
+
+/* The SDP goes out as it is, with or without --json: it is meant for a
+ * player (ffplay -protocol_whitelist file,udp,rtp FILE), not for people. */
+static gboolean
+verb_sdp (HnCli *cli, gchar **argv, GError **error)
+{
+  g_autofree gchar *path = api_path ("meetings", argv[0], "program.sdp", NULL);
+  g_autofree gchar *sdp = hn_cli_get_text (cli, path, error);
+
+  if (sdp == NULL)
+    return FALSE;
+  g_print ("%s", sdp);
+  return TRUE;
+}
+
+static gboolean
+verb_endpoint (HnCli *cli, gchar **argv, GError **error)
+{
+  g_autofree gchar *path = api_path ("endpoint", NULL);
+  g_autoptr (JsonNode) root = hn_cli_get_json (cli, path, error);
+  g_autoptr (GPtrArray) fields = g_ptr_array_new_with_free_func (g_free);
+  JsonObject *endpoint;
+  JsonObject *playout;
+
+  if (root == NULL)
+    return FALSE;
+  if (print_json_answer (cli, root))
+    return TRUE;
+  endpoint = answer_object (root, path, error);
+  if (endpoint == NULL)
+    return FALSE;
+  playout = member_object (endpoint, "playout");
+
+  fields_add (fields, "Site", "%s", member_string (endpoint, "site", "-"));
+  fields_add (fields, "Hub", "%s", member_string (endpoint, "hub", "-"));
+  fields_add (fields, "Connected", "%s", member_yes_no (endpoint, "connected"));
+  fields_add (fields, "Meeting", "%s", member_string (endpoint, "meeting", "none"));
+  if (member_string (endpoint, "meeting", NULL) != NULL) {
+    fields_add (fields, "Floor", "%s", member_string (endpoint, "floor", "the chair"));
+    fields_add (fields, "Muted", "%s", member_yes_no (endpoint, "muted"));
+  }
+  fields_add (fields, "Sending", "%s", member_yes_no (endpoint, "sending"));
+  fields_add (fields, "Source", "%s", member_string (endpoint, "source", "-"));
+  if (playout != NULL) {
+    JsonObject *audio = member_object (playout, "audio");
+    g_autofree gchar *age = describe_age_ms (playout, "last-frame-age-ms");
+    JsonNode *peak = audio != NULL ? json_object_get_member (audio, "peak-hz") : NULL;
+    gint64 width = member_int (playout, "width", -1);
+    gint64 height = member_int (playout, "height", -1);
+
+    fields_add (fields, "Frames", "%" G_GINT64_FORMAT " decoded",
+                member_int (playout, "frames-decoded", 0));
+    if (width > 0 && height > 0)
+      fields_add (fields, "Picture", "%" G_GINT64_FORMAT "x%" G_GINT64_FORMAT, width, height);
+    else
+      fields_add (fields, "Picture", "-");
+    fields_add (fields, "Last frame", "%s%s", age, g_str_equal (age, "-") ? "" : " ago");
+    if (peak != NULL && json_node_get_value_type (peak) == G_TYPE_DOUBLE)
+      fields_add (fields, "Audio", "%.0f Hz dominant", json_node_get_double (peak));
+    else if (member_int (audio, "age-ms", -1) >= 0)
+      fields_add (fields, "Audio", "silence");
+    else
+      fields_add (fields, "Audio", "-");
+  }
+  fields_print (fields);
+  return TRUE;
+}
+
+static gboolean
+verb_request_floor (HnCli *cli, gchar **argv, GError **error)
+{
+  g_autofree gchar *path = api_path ("endpoint", "floor-request", NULL);
+  g_autoptr (JsonNode) body = body_boolean ("request", !arg_cancel);
+  g_autoptr (JsonNode) root = hn_cli_request (cli, "POST", path, body, error);
+  JsonObject *endpoint;
+
+  if (root == NULL)
+    return FALSE;
+  if (print_json_answer (cli, root))
+    return TRUE;
+  endpoint = answer_object (root, path, error);
+  if (endpoint == NULL)
+    return FALSE;
+  g_print ("%s: floor request %s\n", member_string (endpoint, "meeting", "-"),
+           arg_cancel ? "withdrawn" : "sent");
+  return TRUE;
+}
+
+static const HnVerb meeting_verbs[] = {
+  { "start", 1, 1, start_options, "sites", verb_meeting_start, NULL, "ID", "Start a meeting" },
+  { "stop", 1, 1, NULL, NULL, verb_meeting_stop, NULL, "ID", "Stop a meeting" },
+  { "show", 1, 1, NULL, NULL, verb_meeting_show, NULL, "ID",
+    "Show a meeting and its participants" },
+  { "add", 2, 2, NULL, NULL, verb_meeting_add, NULL, "ID SITE", "Add a site to a meeting" },
+  { "remove", 2, 2, NULL, NULL, verb_meeting_remove, NULL, "ID SITE",
+    "Remove a site from a meeting" },
+  { NULL },
 };
 
-/* "sites [--tier TIER] [--district DISTRICT]", "site ID" */
+static const HnVerb verbs[] = {
+  { "status", 0, 0, NULL, NULL, verb_status, NULL, NULL, "Show role, uptime and configuration" },
+  { "sites", 0, 0, sites_options, NULL, verb_sites, NULL, NULL, "List sites, by tier or district" },
+  { "site", 1, 1, NULL, NULL, verb_site, NULL, "ID", "Show one site" },
+  { "token", 1, 1, NULL, NULL, verb_token, NULL, "ID",
+    "Print a site's token, for its endpoint.conf" },
+  { "meetings", 0, 0, NULL, NULL, verb_meetings, NULL, NULL, "List the running meetings" },
+  { "meeting", 0, 0, NULL, NULL, NULL, meeting_verbs, "SUBVERB …",
+    "Start, stop, show and change meetings" },
+  { "floor", 1, 2, floor_options, NULL, verb_floor, NULL, "ID [SITE]",
+    "Show the floor of a meeting or give it to a site" },
+  { "mute", 2, 2, NULL, NULL, verb_mute, NULL, "ID SITE", "Mute a site in a meeting" },
+  { "unmute", 2, 2, NULL, NULL, verb_unmute, NULL, "ID SITE", "Unmute a site in a meeting" },
+  { "layout", 2, 2, NULL, NULL, verb_layout, NULL, "ID single|pip|grid",
+    "Change a meeting's layout" },
+  { "sdp", 1, 1, NULL, NULL, verb_sdp, NULL, "ID", "Print the SDP of a meeting's monitor output" },
+  { "endpoint", 0, 0, NULL, NULL, verb_endpoint, NULL, NULL,
+    "Show this room: hub, meeting and playout" },
+  { "request-floor", 0, 0, request_floor_options, NULL, verb_request_floor, NULL, NULL,
+    "Ask the hub for the floor, from a room" },
+  { NULL },
+};
+
+/* "meeting start --sites SELECTOR [--title TITLE] … ID": @name is the
+ * verb's full name */
 static gchar *
-verb_synopsis (const HnVerb *verb)
+verb_synopsis (const HnVerb *verb, const gchar *name)
 {
-  GString *text = g_string_new (verb->name);
+  GString *text = g_string_new (name);
 
   for (const GOptionEntry *e = verb->options; e != NULL && e->long_name != NULL; e++) {
+    if (g_strcmp0 (e->long_name, verb->required) == 0)
+      g_string_append_printf (text, " --%s %s", e->long_name, e->arg_description);
+  }
+  for (const GOptionEntry *e = verb->options; e != NULL && e->long_name != NULL; e++) {
+    if (g_strcmp0 (e->long_name, verb->required) == 0)
+      continue;
     if (e->arg == G_OPTION_ARG_NONE)
       g_string_append_printf (text, " [--%s]", e->long_name);
     else
@@ -390,6 +1163,24 @@ verb_synopsis (const HnVerb *verb)
   if (verb->args != NULL)
     g_string_append_printf (text, " %s", verb->args);
   return g_string_free (text, FALSE);
+}
+
+/* Help lines of a table of verbs: synopsis, description; subverbs by their
+ * full names ("meeting start …"). */
+static void
+verb_lines_add (GPtrArray *lines, const HnVerb *table, const gchar *parent)
+{
+  for (const HnVerb *v = table; v->name != NULL; v++) {
+    g_autofree gchar *name =
+        parent != NULL ? g_strjoin (" ", parent, v->name, NULL) : g_strdup (v->name);
+
+    if (v->subverbs != NULL) {
+      verb_lines_add (lines, v->subverbs, name);
+      continue;
+    }
+    g_ptr_array_add (lines, verb_synopsis (v, name));
+    g_ptr_array_add (lines, g_strdup (v->help));
+  }
 }
 
 /* Help lines of the global options: "-s, --socket PATH", description. */
@@ -408,16 +1199,33 @@ option_lines_add (GPtrArray *lines,
   g_ptr_array_add (lines, g_strdup (description));
 }
 
+/* Lines whose left column is wider than this put their description on
+ * the next line, so one long synopsis does not push every description
+ * off the screen */
+#define HELP_COLUMN_MAX 42
+
 static void
 two_columns_append (GString *text, GPtrArray *lines)
 {
-  gsize width = 0;
+  glong width = 0;
 
-  for (guint i = 0; i < lines->len; i += 2)
-    width = MAX (width, strlen (lines->pdata[i]));
-  for (guint i = 0; i < lines->len; i += 2)
-    g_string_append_printf (text, "  %-*s  %s\n", (int) width, (const gchar *) lines->pdata[i],
-                            (const gchar *) lines->pdata[i + 1]);
+  /* by characters: "SUBVERB …" has a multi-byte ellipsis */
+  for (guint i = 0; i < lines->len; i += 2) {
+    glong length = g_utf8_strlen (lines->pdata[i], -1);
+
+    if (length <= HELP_COLUMN_MAX)
+      width = MAX (width, length);
+  }
+  for (guint i = 0; i < lines->len; i += 2) {
+    const gchar *left = lines->pdata[i];
+    const gchar *right = lines->pdata[i + 1];
+    glong length = g_utf8_strlen (left, -1);
+
+    if (length > width)
+      g_string_append_printf (text, "  %s\n  %*s  %s\n", left, (int) width, "", right);
+    else
+      g_string_append_printf (text, "  %s%*s  %s\n", left, (int) (width - length), "", right);
+  }
 }
 
 static gchar *
@@ -427,17 +1235,14 @@ usage_text (void)
   g_autoptr (GPtrArray) verb_lines = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) option_lines = g_ptr_array_new_with_free_func (g_free);
 
-  for (guint i = 0; i < G_N_ELEMENTS (verbs); i++) {
-    g_ptr_array_add (verb_lines, verb_synopsis (&verbs[i]));
-    g_ptr_array_add (verb_lines, g_strdup (verbs[i].help));
-  }
+  verb_lines_add (verb_lines, verbs, NULL);
   for (const GOptionEntry *e = global_options; e->long_name != NULL; e++)
     option_lines_add (option_lines, e->short_name, e->long_name, e->arg_description,
                       e->description);
   option_lines_add (option_lines, 'h', "help", NULL, "Show this help");
 
   g_string_append (text, "Usage: hoinghictl [OPTION…] VERB [ARGS…]\n\n"
-                         "Query the local hoinghid, the video-conference daemon.\n\n"
+                         "Query and drive the local hoinghid, the video-conference daemon.\n\n"
                          "Verbs:\n");
   two_columns_append (text, verb_lines);
   g_string_append (text, "\nOptions (also after the verb):\n");
@@ -446,26 +1251,51 @@ usage_text (void)
   return g_string_free (text, FALSE);
 }
 
-static gboolean
-lookup_verb (const gchar *name, const HnVerb **verb, GError **error)
+/* "hoinghictl meeting --help": the subverbs of @verb */
+static gchar *
+subverb_usage_text (const HnVerb *verb)
 {
-  const gchar *names[G_N_ELEMENTS (verbs) + 1] = { NULL };
+  GString *text = g_string_new (NULL);
+  g_autoptr (GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+
+  verb_lines_add (lines, verb->subverbs, verb->name);
+  g_string_append_printf (text, "Usage: hoinghictl [OPTION…] %s SUBVERB [ARGS…]\n\n%s\n\n",
+                          verb->name, verb->help);
+  two_columns_append (text, lines);
+  g_string_append_printf (text, "\nSee 'hoinghictl %s SUBVERB --help' for its options.\n",
+                          verb->name);
+  return g_string_free (text, FALSE);
+}
+
+/* Finds @name in @table; @parent is the verb whose subverbs @table holds,
+ * %NULL for the verbs. */
+static gboolean
+lookup_verb (const HnVerb *table,
+             const HnVerb *parent,
+             const gchar *name,
+             const HnVerb **verb,
+             GError **error)
+{
+  g_autoptr (GPtrArray) names = g_ptr_array_new_null_terminated (16, NULL, TRUE);
+  g_autofree gchar *help = parent != NULL ? g_strdup_printf ("hoinghictl %s --help", parent->name)
+                                          : g_strdup ("hoinghictl --help");
+  const gchar *kind = parent != NULL ? "subverb" : "verb";
   const gchar *suggestion;
 
-  for (guint i = 0; i < G_N_ELEMENTS (verbs); i++) {
-    if (g_str_equal (name, verbs[i].name)) {
-      *verb = &verbs[i];
+  for (const HnVerb *v = table; v->name != NULL; v++) {
+    if (g_str_equal (name, v->name)) {
+      *verb = v;
       return TRUE;
     }
-    names[i] = verbs[i].name;
+    g_ptr_array_add (names, (gpointer) v->name);
   }
-  suggestion = hn_util_suggest (name, names);
+  suggestion = hn_util_suggest (name, (const gchar *const *) names->pdata);
   if (suggestion != NULL)
-    g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
-                 "unknown verb '%s'; did you mean '%s'?", name, suggestion);
+    g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT, "unknown %s '%s'; did you mean '%s'?",
+                 kind, name, suggestion);
   else
-    g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
-                 "unknown verb '%s'; see 'hoinghictl --help'", name);
+    g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT, "unknown %s '%s'; see '%s'", kind,
+                 name, help);
   return FALSE;
 }
 
@@ -487,11 +1317,12 @@ parse_global_options (gchar ***args, GError **error)
 }
 
 /* Second pass: the verb's own options, strictly; --help here describes the
- * verb (and exits). Leaves program name, verb and operands in @args. */
+ * verb (and exits). Leaves program name, verb (and subverb) and operands
+ * in @args. @name is the verb's full name, e.g. "meeting start". */
 static gboolean
-parse_verb_options (const HnVerb *verb, gchar ***args, GError **error)
+parse_verb_options (const HnVerb *verb, const gchar *name, gchar ***args, GError **error)
 {
-  g_autofree gchar *parameter = g_strjoin (" ", verb->name, verb->args, NULL);
+  g_autofree gchar *parameter = g_strjoin (" ", name, verb->args, NULL);
   g_autoptr (GOptionContext) context = g_option_context_new (parameter);
   g_autoptr (GError) local_error = NULL;
 
@@ -501,14 +1332,14 @@ parse_verb_options (const HnVerb *verb, gchar ***args, GError **error)
   g_option_context_add_main_entries (context, global_options, NULL);
   if (!g_option_context_parse_strv (context, args, &local_error)) {
     g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT, "%s; see 'hoinghictl %s --help'",
-                 local_error->message, verb->name);
+                 local_error->message, name);
     return FALSE;
   }
   return TRUE;
 }
 
 static gboolean
-check_arity (const HnVerb *verb, guint n_args, GError **error)
+check_arity (const HnVerb *verb, const gchar *name, guint n_args, GError **error)
 {
   g_autofree gchar *synopsis = NULL;
   const gchar *problem;
@@ -521,17 +1352,35 @@ check_arity (const HnVerb *verb, guint n_args, GError **error)
     problem = "missing argument";
   else
     problem = "missing arguments";
-  synopsis = verb_synopsis (verb);
+  synopsis = verb_synopsis (verb, name);
   g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT, "%s for '%s'; usage: hoinghictl %s",
-               problem, verb->name, synopsis);
+               problem, name, synopsis);
   return FALSE;
 }
 
-/* The first operand; "-" is one too, as GOption sees it. */
-static gint
-find_verb (gchar **args)
+static gboolean
+check_required_option (const HnVerb *verb, const gchar *name, GError **error)
 {
-  for (gint i = 1; args[i] != NULL; i++) {
+  for (const GOptionEntry *e = verb->options; e != NULL && e->long_name != NULL; e++) {
+    g_autofree gchar *synopsis = NULL;
+
+    /* @required names a string option: its arg_data is a gchar ** */
+    if (g_strcmp0 (e->long_name, verb->required) != 0 || *(gchar **) e->arg_data != NULL)
+      continue;
+    synopsis = verb_synopsis (verb, name);
+    g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
+                 "missing --%s %s for '%s'; usage: hoinghictl %s", e->long_name, e->arg_description,
+                 name, synopsis);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* The first operand from @start on; "-" is one too, as GOption sees it. */
+static gint
+find_operand (gchar **args, gint start)
+{
+  for (gint i = start; args[i] != NULL; i++) {
     if (args[i][0] != '-' || args[i][1] == '\0')
       return i;
   }
@@ -562,7 +1411,9 @@ run (gchar **argv)
   g_auto (GStrv) args = g_strdupv (argv);
   g_autoptr (GError) error = NULL;
   g_autoptr (HnCli) cli = NULL;
+  g_autofree gchar *name = NULL;
   const HnVerb *verb = NULL;
+  guint depth = 1;
   gint index;
 
   if (!parse_global_options (&args, &error))
@@ -572,7 +1423,7 @@ run (gchar **argv)
     return EXIT_SUCCESS;
   }
 
-  index = find_verb (args);
+  index = find_operand (args, 1);
   if (index < 0) {
     g_autofree gchar *usage = usage_text ();
 
@@ -589,12 +1440,39 @@ run (gchar **argv)
     return EXIT_FAILURE;
   }
 
-  if (!lookup_verb (args[index], &verb, &error) || !parse_verb_options (verb, &args, &error) ||
-      !check_arity (verb, g_strv_length (args) - 2, &error))
+  if (!lookup_verb (verbs, NULL, args[index], &verb, &error))
+    return report_error (error);
+  name = g_strdup (verb->name);
+  if (verb->subverbs != NULL) {
+    const HnVerb *parent = verb;
+    gint sub = find_operand (args, index + 1);
+
+    if (sub < 0) {
+      g_autofree gchar *usage = subverb_usage_text (parent);
+
+      if (wants_help (args)) {
+        g_print ("%s", usage);
+        return EXIT_SUCCESS;
+      }
+      g_set_error (&error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
+                   "missing subverb for '%s'; see 'hoinghictl %s --help'", parent->name,
+                   parent->name);
+      return report_error (error);
+    }
+    if (!lookup_verb (parent->subverbs, parent, args[sub], &verb, &error))
+      return report_error (error);
+    g_free (name);
+    name = g_strjoin (" ", parent->name, verb->name, NULL);
+    depth = 2;
+  }
+
+  if (!parse_verb_options (verb, name, &args, &error) ||
+      !check_arity (verb, name, g_strv_length (args) - 1 - depth, &error) ||
+      !check_required_option (verb, name, &error))
     return report_error (error);
 
   cli = hn_cli_new (arg_socket, arg_json);
-  if (!verb->handler (cli, args + 2, &error))
+  if (!verb->handler (cli, args + 1 + depth, &error))
     return report_error (error);
   return EXIT_SUCCESS;
 }
@@ -621,5 +1499,10 @@ main (int argc, char **argv)
   g_clear_pointer (&arg_socket, g_free);
   g_clear_pointer (&arg_tier, g_free);
   g_clear_pointer (&arg_district, g_free);
+  g_clear_pointer (&arg_sites, g_free);
+  g_clear_pointer (&arg_title, g_free);
+  g_clear_pointer (&arg_source, g_free);
+  g_clear_pointer (&arg_layout, g_free);
+  g_clear_pointer (&arg_monitor, g_free);
   return status;
 }

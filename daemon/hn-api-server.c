@@ -1,11 +1,14 @@
 /* HnApiServer: the daemon's HTTP API (libsoup 3), on the local control
  * socket that hoinghictl uses.
  *
- * Every answer is JSON made with json-glib; every error is
- * {"error": {"code", "message"}} with the HTTP status of its HnError (one
- * table in hn-error.c). The server shows the configuration it is given and
- * is given a new one after a reload; it owns no daemon state, so the
- * fixture tests run it on its own.
+ * Every answer is JSON made with json-glib (but a meeting's program.sdp);
+ * every error is {"error": {"code", "message"}} with the HTTP status of its
+ * HnError (one table in hn-error.c). The server is the dispatcher: one
+ * table of routes (method, path pattern, what the route needs, the query
+ * it takes, its handler) is matched here, and the handlers, here and in
+ * hn-api-meetings.c, only see a checked HnApiRequest and fill an
+ * HnApiReply. It owns no daemon state: it shows the configuration, hub or
+ * room endpoint it is given, so the fixture tests run it on its own.
  *
  * Connections are accepted by a GSocketService of ours and handed to the
  * SoupServer with soup_server_accept_iostream(): libsoup 3.2's own listener
@@ -23,6 +26,7 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
+#include "hn-api-meetings.h"
 #include "hn-build-config.h"
 #include "hn-error.h"
 
@@ -35,6 +39,8 @@ struct _HnApiServer {
   gchar *state_dir;
   gchar *socket_path;
   HnConfig *config;
+  HnHub *hub;
+  HnEndpoint *endpoint;
   gchar *last_reload_error;
   gint64 started_usec;
 };
@@ -42,7 +48,16 @@ struct _HnApiServer {
 G_DEFINE_FINAL_TYPE (HnApiServer, hn_api_server, G_TYPE_OBJECT)
 
 static void
-hn_api_reply_json (SoupServerMessage *msg, guint status, JsonNode *node)
+hn_api_reply_clear (HnApiReply *reply)
+{
+  g_clear_pointer (&reply->json, json_node_unref);
+  g_clear_pointer (&reply->text, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (HnApiReply, hn_api_reply_clear)
+
+static void
+hn_api_respond_json (SoupServerMessage *msg, guint status, JsonNode *node)
 {
   g_autoptr (JsonGenerator) gen = json_generator_new ();
   gsize length = 0;
@@ -55,7 +70,7 @@ hn_api_reply_json (SoupServerMessage *msg, guint status, JsonNode *node)
 }
 
 static void
-hn_api_reply_error (SoupServerMessage *msg, const GError *error)
+hn_api_respond_error (SoupServerMessage *msg, const GError *error)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
   g_autoptr (JsonNode) node = NULL;
@@ -71,7 +86,7 @@ hn_api_reply_error (SoupServerMessage *msg, const GError *error)
   json_builder_end_object (b);
   json_builder_end_object (b);
   node = json_builder_get_root (b);
-  hn_api_reply_json (msg, hn_error_to_http_status (error), node);
+  hn_api_respond_json (msg, hn_error_to_http_status (error), node);
 }
 
 static gboolean
@@ -97,31 +112,156 @@ hn_api_check_query (GHashTable *query, const gchar *const *allowed, GError **err
   return TRUE;
 }
 
-static JsonNode *
-hn_api_server_get_status (HnApiServer *self, GHashTable *query, GError **error)
+static const gchar *
+hn_api_type_to_string (GType type, gboolean nullable)
 {
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  const gchar *const *files = hn_config_get_files (self->config);
+  if (type == G_TYPE_BOOLEAN)
+    return nullable ? "true, false or null" : "true or false";
+  if (type == G_TYPE_INT64)
+    return nullable ? "an integer or null" : "an integer";
+  return nullable ? "a string or null" : "a string";
+}
 
-  if (!hn_api_check_query (query, NULL, error))
+static const HnApiMember *
+hn_api_lookup_member (const HnApiMember *members, const gchar *name)
+{
+  for (const HnApiMember *m = members; m->name != NULL; m++) {
+    if (g_str_equal (m->name, name))
+      return m;
+  }
+  return NULL;
+}
+
+static gchar *
+hn_api_list_members (const HnApiMember *members)
+{
+  GString *text = g_string_new (NULL);
+
+  for (const HnApiMember *m = members; m->name != NULL; m++)
+    g_string_append_printf (text, "%s%s", m == members ? "" : ", ", m->name);
+  return g_string_free (text, FALSE);
+}
+
+/**
+ * hn_api_parse_body:
+ * @body: (nullable): the request body
+ * @members: the members the body may have, ended by a row with no name
+ *
+ * Parses a request body that must be a JSON object with only the given
+ * members, each of its type. Unknown members are refused rather than
+ * ignored, so a misspelt "mutd" is not silently a no-op.
+ *
+ * Returns: (transfer full): the body, or %NULL with @error set to
+ *   HN_ERROR_INVALID_ARGUMENT saying what is wrong
+ */
+JsonObject *
+hn_api_parse_body (GBytes *body, const HnApiMember *members, GError **error)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) local_error = NULL;
+  g_autoptr (GList) names = NULL;
+  const gchar *data = NULL;
+  gsize size = 0;
+  JsonNode *root;
+  JsonObject *object;
+
+  g_return_val_if_fail (members != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (body != NULL)
+    data = g_bytes_get_data (body, &size);
+  if (size == 0) {
+    g_set_error_literal (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
+                         "the request body must be a JSON object");
     return NULL;
+  }
+  if (!json_parser_load_from_data (parser, data, size, &local_error)) {
+    g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
+                 "malformed JSON in the request body: %s", local_error->message);
+    return NULL;
+  }
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root)) {
+    g_set_error_literal (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
+                         "the request body must be a JSON object");
+    return NULL;
+  }
+  object = json_node_get_object (root);
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "role");
-  json_builder_add_string_value (b, self->role);
-  json_builder_set_member_name (b, "version");
-  json_builder_add_string_value (b, HN_VERSION);
-  json_builder_set_member_name (b, "uptime-seconds");
-  json_builder_add_int_value (b, (g_get_monotonic_time () - self->started_usec) / G_USEC_PER_SEC);
+  names = json_object_get_members (object);
+  for (GList *l = names; l != NULL; l = l->next) {
+    const gchar *name = l->data;
+    const HnApiMember *member = hn_api_lookup_member (members, name);
+    JsonNode *node = json_object_get_member (object, name);
+    gboolean valid;
+
+    if (member == NULL) {
+      g_autofree gchar *list = hn_api_list_members (members);
+
+      g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
+                   "unknown member '%s' in the request body; expected: %s", name, list);
+      return NULL;
+    }
+    if (JSON_NODE_HOLDS_NULL (node))
+      valid = member->nullable;
+    else
+      valid = JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == member->type;
+    if (!valid) {
+      g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
+                   "member '%s' of the request body must be %s", name,
+                   hn_api_type_to_string (member->type, member->nullable));
+      return NULL;
+    }
+  }
+  for (const HnApiMember *m = members; m->name != NULL; m++) {
+    if (m->required && !json_object_has_member (object, m->name)) {
+      g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
+                   "missing member '%s' in the request body", m->name);
+      return NULL;
+    }
+  }
+  return json_object_ref (object);
+}
+
+/**
+ * hn_api_body_get_string:
+ *
+ * Returns: (nullable): the string member @name of a body checked by
+ *   hn_api_parse_body(), or %NULL when it is absent or null
+ */
+const gchar *
+hn_api_body_get_string (JsonObject *body, const gchar *name)
+{
+  JsonNode *node;
+
+  g_return_val_if_fail (body != NULL, NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  node = json_object_get_member (body, name);
+  if (node == NULL || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static void
+hn_api_add_config_status (HnApiServer *self, JsonBuilder *b)
+{
+  const gchar *const *files = self->config != NULL ? hn_config_get_files (self->config) : NULL;
+
   json_builder_set_member_name (b, "config");
-  json_builder_add_string_value (b, hn_config_get_path (self->config));
+  if (self->config != NULL)
+    json_builder_add_string_value (b, hn_config_get_path (self->config));
+  else
+    json_builder_add_null_value (b);
   json_builder_set_member_name (b, "config-files");
   json_builder_begin_array (b);
-  for (guint i = 0; files[i] != NULL; i++)
+  for (guint i = 0; files != NULL && files[i] != NULL; i++)
     json_builder_add_string_value (b, files[i]);
   json_builder_end_array (b);
   json_builder_set_member_name (b, "state-directory");
   json_builder_add_string_value (b, self->state_dir);
+  if (self->config == NULL)
+    return;
   json_builder_set_member_name (b, "sites");
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "total");
@@ -131,42 +271,100 @@ hn_api_server_get_status (HnApiServer *self, GHashTable *query, GError **error)
     json_builder_add_int_value (b, hn_config_count_tier (self->config, t));
   }
   json_builder_end_object (b);
+}
+
+static void
+hn_api_add_hub_status (HnHub *hub, JsonBuilder *b)
+{
+  g_autoptr (GPtrArray) meetings = hn_hub_list_meetings (hub);
+  guint rtp_port = 0;
+  guint rtcp_port = 0;
+
+  hn_hub_get_media_ports (hub, &rtp_port, &rtcp_port);
+  json_builder_set_member_name (b, "meetings");
+  json_builder_add_int_value (b, meetings->len);
+  json_builder_set_member_name (b, "sites-online");
+  json_builder_add_int_value (b, hn_hub_count_online (hub));
+  json_builder_set_member_name (b, "control-port");
+  json_builder_add_int_value (b, hn_hub_get_control_port (hub));
+  json_builder_set_member_name (b, "media-port");
+  json_builder_add_int_value (b, rtp_port);
+}
+
+/* The room's own state, as /api/v1/endpoint shows it in full */
+static void
+hn_api_add_endpoint_status (HnEndpoint *endpoint, JsonBuilder *b)
+{
+  static const gchar *const names[] = { "site", "hub", "connected", "meeting" };
+  g_autoptr (JsonNode) root = hn_endpoint_to_json (endpoint);
+  JsonObject *state =
+      root != NULL && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
+    JsonNode *node = state != NULL ? json_object_get_member (state, names[i]) : NULL;
+
+    json_builder_set_member_name (b, names[i]);
+    if (node != NULL)
+      json_builder_add_value (b, json_node_copy (node));
+    else
+      json_builder_add_null_value (b);
+  }
+}
+
+static gboolean
+hn_api_server_get_status (const HnApiRequest *request, HnApiReply *reply, GError **error)
+{
+  HnApiServer *self = request->server;
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "role");
+  json_builder_add_string_value (b, self->role);
+  json_builder_set_member_name (b, "version");
+  json_builder_add_string_value (b, HN_VERSION);
+  json_builder_set_member_name (b, "uptime-seconds");
+  json_builder_add_int_value (b, (g_get_monotonic_time () - self->started_usec) / G_USEC_PER_SEC);
+  hn_api_add_config_status (self, b);
   json_builder_set_member_name (b, "last-reload-error");
   if (self->last_reload_error != NULL)
     json_builder_add_string_value (b, self->last_reload_error);
   else
     json_builder_add_null_value (b);
+  if (self->hub != NULL)
+    hn_api_add_hub_status (self->hub, b);
+  if (self->endpoint != NULL)
+    hn_api_add_endpoint_status (self->endpoint, b);
   json_builder_end_object (b);
-  return json_builder_get_root (b);
+  reply->json = json_builder_get_root (b);
+  return TRUE;
 }
 
-static JsonNode *
-hn_api_server_list_sites (HnApiServer *self, GHashTable *query, GError **error)
+static gboolean
+hn_api_server_list_sites (const HnApiRequest *request, HnApiReply *reply, GError **error)
 {
-  static const gchar *const allowed[] = { "tier", "district", NULL };
+  HnConfig *config = request->server->config;
   g_autoptr (JsonBuilder) b = json_builder_new ();
-  GPtrArray *sites = hn_config_get_sites (self->config);
+  GPtrArray *sites = hn_config_get_sites (config);
+  GHashTable *query = request->query;
   const gchar *tier_str = query != NULL ? g_hash_table_lookup (query, "tier") : NULL;
   const gchar *district_str = query != NULL ? g_hash_table_lookup (query, "district") : NULL;
   HnSite *district = NULL;
   HnTier tier = HN_TIER_LAST;
   guint count = 0;
 
-  if (!hn_api_check_query (query, allowed, error))
-    return NULL;
   if (tier_str != NULL && !hn_tier_from_string (tier_str, &tier)) {
     g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
                  "unknown tier '%s'; expected hub, department, district or commune", tier_str);
-    return NULL;
+    return FALSE;
   }
   if (district_str != NULL) {
-    district = hn_config_lookup_district (self->config, district_str);
+    district = hn_config_lookup_district (config, district_str);
     if (district == NULL) {
       g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
                    "no district '%s'; give a district's id or GSO code (see: sites --tier "
                    "district)",
                    district_str);
-      return NULL;
+      return FALSE;
     }
   }
 
@@ -188,51 +386,245 @@ hn_api_server_list_sites (HnApiServer *self, GHashTable *query, GError **error)
   json_builder_set_member_name (b, "count");
   json_builder_add_int_value (b, count);
   json_builder_end_object (b);
-  return json_builder_get_root (b);
+  reply->json = json_builder_get_root (b);
+  return TRUE;
 }
 
-static JsonNode *
-hn_api_server_get_site (HnApiServer *self, const gchar *id, GHashTable *query, GError **error)
+static gboolean
+hn_api_server_get_site (const HnApiRequest *request, HnApiReply *reply, GError **error)
 {
-  HnSite *site;
+  const gchar *id = request->params[0];
+  HnSite *site = hn_config_get_site (request->server->config, id);
 
-  if (!hn_api_check_query (query, NULL, error))
-    return NULL;
-  site = hn_config_get_site (self->config, id);
   if (site == NULL) {
     g_set_error (error, HN_ERROR, HN_ERROR_NOT_FOUND, "no site '%s'", id);
-    return NULL;
+    return FALSE;
   }
-  return hn_site_to_json (site);
+  reply->json = hn_site_to_json (site);
+  return TRUE;
 }
 
-/* Routes: a method and the path's segments after /api/v1. */
-static JsonNode *
-hn_api_server_route (
-    HnApiServer *self, const gchar *method, gchar **seg, GHashTable *query, GError **error)
+/* The token a room's endpoint.conf needs. Only root and the hoinghi group
+ * reach the control socket (mode 0660), which is what guards it. */
+static gboolean
+hn_api_server_get_site_token (const HnApiRequest *request, HnApiReply *reply, GError **error)
 {
-  guint n = g_strv_length (seg);
-  gboolean known = TRUE;
+  const gchar *id = request->params[0];
+  g_autofree gchar *token = hn_hub_get_site_token (request->hub, id, error);
+  g_autoptr (JsonBuilder) b = NULL;
 
-  if (n == 1 && g_str_equal (seg[0], "status")) {
-    if (g_str_equal (method, "GET"))
-      return hn_api_server_get_status (self, query, error);
-  } else if (n == 1 && g_str_equal (seg[0], "sites")) {
-    if (g_str_equal (method, "GET"))
-      return hn_api_server_list_sites (self, query, error);
-  } else if (n == 2 && g_str_equal (seg[0], "sites")) {
-    if (g_str_equal (method, "GET"))
-      return hn_api_server_get_site (self, seg[1], query, error);
-  } else {
-    known = FALSE;
+  if (token == NULL)
+    return FALSE;
+  b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "site");
+  json_builder_add_string_value (b, id);
+  json_builder_set_member_name (b, "token");
+  json_builder_add_string_value (b, token);
+  json_builder_end_object (b);
+  reply->json = json_builder_get_root (b);
+  return TRUE;
+}
+
+static gboolean
+hn_api_server_get_endpoint (const HnApiRequest *request, HnApiReply *reply, GError **error)
+{
+  reply->json = hn_endpoint_to_json (request->endpoint);
+  return TRUE;
+}
+
+static gboolean
+hn_api_server_request_floor (const HnApiRequest *request, HnApiReply *reply, GError **error)
+{
+  static const HnApiMember members[] = {
+    { "request", G_TYPE_BOOLEAN, TRUE, FALSE },
+    { NULL },
+  };
+  g_autoptr (JsonObject) body = hn_api_parse_body (request->body, members, error);
+
+  if (body == NULL)
+    return FALSE;
+  if (!hn_endpoint_request_floor (request->endpoint,
+                                  json_object_get_boolean_member (body, "request"), error))
+    return FALSE;
+  reply->json = hn_endpoint_to_json (request->endpoint);
+  return TRUE;
+}
+
+/**
+ * HnApiNeeds:
+ * @HN_API_NEEDS_NOTHING: answered by any daemon
+ * @HN_API_NEEDS_CONFIG: the hub role's inventory of sites
+ * @HN_API_NEEDS_HUB: the running hub (meetings, online state, tokens)
+ * @HN_API_NEEDS_ENDPOINT: the running room endpoint
+ *
+ * What a route needs of the daemon; a daemon without it answers 404, as
+ * the resource does not exist there.
+ */
+typedef enum {
+  HN_API_NEEDS_NOTHING,
+  HN_API_NEEDS_CONFIG,
+  HN_API_NEEDS_HUB,
+  HN_API_NEEDS_ENDPOINT,
+} HnApiNeeds;
+
+/**
+ * HnApiRoute:
+ * @pattern: the path's segments after /api/v1/, '*' standing for any one
+ *   non-empty segment (passed to the handler in HnApiRequest.params)
+ * @query: (nullable): the query parameters the route takes; %NULL for none
+ */
+typedef struct {
+  const gchar *method;
+  const gchar *pattern;
+  HnApiNeeds needs;
+  const gchar *const *query;
+  HnApiHandler handler;
+} HnApiRoute;
+
+static const gchar *const sites_query[] = { "tier", "district", NULL };
+
+static const HnApiRoute routes[] = {
+  { "GET", "status", HN_API_NEEDS_NOTHING, NULL, hn_api_server_get_status },
+  { "GET", "sites", HN_API_NEEDS_CONFIG, sites_query, hn_api_server_list_sites },
+  { "GET", "sites/*", HN_API_NEEDS_CONFIG, NULL, hn_api_server_get_site },
+  { "GET", "sites/*/token", HN_API_NEEDS_HUB, NULL, hn_api_server_get_site_token },
+  { "GET", "meetings", HN_API_NEEDS_HUB, NULL, hn_api_meetings_list },
+  { "POST", "meetings", HN_API_NEEDS_HUB, NULL, hn_api_meetings_start },
+  { "GET", "meetings/*", HN_API_NEEDS_HUB, NULL, hn_api_meetings_get },
+  { "DELETE", "meetings/*", HN_API_NEEDS_HUB, NULL, hn_api_meetings_stop },
+  { "POST", "meetings/*/sites", HN_API_NEEDS_HUB, NULL, hn_api_meetings_add_site },
+  { "PUT", "meetings/*/sites/*", HN_API_NEEDS_HUB, NULL, hn_api_meetings_set_muted },
+  { "DELETE", "meetings/*/sites/*", HN_API_NEEDS_HUB, NULL, hn_api_meetings_remove_site },
+  { "GET", "meetings/*/floor", HN_API_NEEDS_HUB, NULL, hn_api_meetings_get_floor },
+  { "PUT", "meetings/*/floor", HN_API_NEEDS_HUB, NULL, hn_api_meetings_set_floor },
+  { "PUT", "meetings/*/layout", HN_API_NEEDS_HUB, NULL, hn_api_meetings_set_layout },
+  { "GET", "meetings/*/program.sdp", HN_API_NEEDS_HUB, NULL, hn_api_meetings_get_program_sdp },
+  { "GET", "endpoint", HN_API_NEEDS_ENDPOINT, NULL, hn_api_server_get_endpoint },
+  { "POST", "endpoint/floor-request", HN_API_NEEDS_ENDPOINT, NULL, hn_api_server_request_floor },
+};
+
+/* Whether the decoded segments @seg fit @pattern; the segments standing
+ * for its '*'s are added to @params when given. */
+static gboolean
+hn_api_route_match (const gchar *pattern, gchar **seg, GPtrArray *params)
+{
+  const gchar *p = pattern;
+
+  for (guint i = 0; seg[i] != NULL; i++) {
+    const gchar *end;
+    gsize length;
+
+    if (p == NULL)
+      return FALSE;
+    end = strchr (p, '/');
+    length = end != NULL ? (gsize) (end - p) : strlen (p);
+    if (length == 1 && *p == '*') {
+      if (*seg[i] == '\0')
+        return FALSE;
+      if (params != NULL)
+        g_ptr_array_add (params, seg[i]);
+    } else if (strlen (seg[i]) != length || strncmp (seg[i], p, length) != 0) {
+      return FALSE;
+    }
+    p = end != NULL ? end + 1 : NULL;
+  }
+  return p == NULL;
+}
+
+static gboolean
+hn_api_server_is_endpoint_role (HnApiServer *self)
+{
+  return self->endpoint != NULL || g_str_equal (self->role, "endpoint");
+}
+
+static gboolean
+hn_api_server_check_needs (HnApiServer *self, HnApiNeeds needs, const gchar *path, GError **error)
+{
+  gboolean endpoint_role = hn_api_server_is_endpoint_role (self);
+
+  if (needs == HN_API_NEEDS_CONFIG || needs == HN_API_NEEDS_HUB) {
+    if (endpoint_role) {
+      g_set_error (error, HN_ERROR, HN_ERROR_NOT_FOUND, "%s: not available on a room endpoint",
+                   path);
+      return FALSE;
+    }
+    if ((needs == HN_API_NEEDS_CONFIG && self->config == NULL) ||
+        (needs == HN_API_NEEDS_HUB && self->hub == NULL)) {
+      g_set_error (error, HN_ERROR, HN_ERROR_NOT_FOUND, "%s: not available: no hub runs here",
+                   path);
+      return FALSE;
+    }
+  } else if (needs == HN_API_NEEDS_ENDPOINT) {
+    if (!endpoint_role) {
+      g_set_error (error, HN_ERROR, HN_ERROR_NOT_FOUND, "%s: not available on the hub", path);
+      return FALSE;
+    }
+    if (self->endpoint == NULL) {
+      g_set_error (error, HN_ERROR, HN_ERROR_NOT_FOUND,
+                   "%s: not available: no room endpoint runs here", path);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+/* Finds the route of @method and the segments @seg (after /api/v1/) and
+ * runs it. A path that exists without that method sets @allow to the
+ * methods it has, for the Allow header of the 405. */
+static gboolean
+hn_api_server_route (HnApiServer *self,
+                     const gchar *method,
+                     const gchar *path,
+                     gchar **seg,
+                     GHashTable *query,
+                     GBytes *body,
+                     HnApiReply *reply,
+                     gchar **allow,
+                     GError **error)
+{
+  g_autoptr (GPtrArray) params = g_ptr_array_new_null_terminated (2, NULL, TRUE);
+  g_autoptr (GString) methods = NULL;
+  const HnApiRoute *matched = NULL;
+  const HnApiRoute *route = NULL;
+  HnApiRequest request = { 0 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (routes); i++) {
+    if (!hn_api_route_match (routes[i].pattern, seg, NULL))
+      continue;
+    if (matched == NULL) {
+      matched = &routes[i];
+      methods = g_string_new (routes[i].method);
+    } else {
+      g_string_append_printf (methods, ", %s", routes[i].method);
+    }
+    if (route == NULL && g_str_equal (method, routes[i].method))
+      route = &routes[i];
   }
 
-  if (known)
-    g_set_error (error, HN_ERROR, HN_ERROR_METHOD_NOT_ALLOWED, "method %s is not allowed here",
-                 method);
-  else
-    g_set_error (error, HN_ERROR, HN_ERROR_NOT_FOUND, "no such resource");
-  return NULL;
+  if (matched == NULL) {
+    g_set_error (error, HN_ERROR, HN_ERROR_NOT_FOUND, "no such resource: %s", path);
+    return FALSE;
+  }
+  if (!hn_api_server_check_needs (self, matched->needs, path, error))
+    return FALSE;
+  if (route == NULL) {
+    g_set_error (error, HN_ERROR, HN_ERROR_METHOD_NOT_ALLOWED,
+                 "method %s is not allowed on %s; allowed: %s", method, path, methods->str);
+    *allow = g_string_free (g_steal_pointer (&methods), FALSE);
+    return FALSE;
+  }
+  if (!hn_api_check_query (query, route->query, error))
+    return FALSE;
+
+  hn_api_route_match (route->pattern, seg, params);
+  request.server = self;
+  request.hub = self->hub;
+  request.endpoint = self->endpoint;
+  request.params = (const gchar *const *) params->pdata;
+  request.query = query;
+  request.body = body;
+  return route->handler (&request, reply, error);
 }
 
 static gboolean
@@ -256,23 +648,28 @@ hn_api_server_handler (SoupServer *server,
 {
   HnApiServer *self = user_data;
   g_autoptr (GError) error = NULL;
-  g_autoptr (JsonNode) node = NULL;
   g_auto (GStrv) seg = NULL;
-  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  g_auto (HnApiReply) reply = { SOUP_STATUS_OK, NULL, NULL, NULL };
+  g_autoptr (GBytes) body = NULL;
+  g_autofree gchar *allow = NULL;
+  SoupMessageBody *request_body = soup_server_message_get_request_body (msg);
   const gchar *method = soup_server_message_get_method (msg);
   const gchar *prefix = "/api/v1/";
   const gchar *raw;
+  gboolean ok = FALSE;
 
   /* the path as sent: split first, then decode each segment, so an id
    * with an escaped '/' stays one segment */
   raw = g_uri_get_path (soup_server_message_get_uri (msg));
-  if (body != NULL && body->length > HN_API_MAX_BODY_SIZE) {
+  if (request_body != NULL && request_body->length > HN_API_MAX_BODY_SIZE) {
     g_set_error (&error, HN_ERROR, HN_ERROR_PAYLOAD_TOO_LARGE,
-                 "request body of %" G_GINT64_FORMAT " bytes is larger than %d", body->length,
-                 HN_API_MAX_BODY_SIZE);
+                 "request body of %" G_GINT64_FORMAT " bytes is larger than %d",
+                 request_body->length, HN_API_MAX_BODY_SIZE);
   } else if (!g_str_has_prefix (raw, prefix)) {
     g_set_error (&error, HN_ERROR, HN_ERROR_NOT_FOUND, "no such resource: %s", path);
   } else {
+    if (request_body != NULL)
+      body = soup_message_body_flatten (request_body);
     seg = g_strsplit (raw + strlen (prefix), "/", -1);
     for (gchar **s = seg; *s != NULL && error == NULL; s++) {
       /* a trailing slash is the same resource */
@@ -282,15 +679,25 @@ hn_api_server_handler (SoupServer *server,
         g_set_error (&error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT, "malformed path: %s", raw);
     }
     if (error == NULL)
-      node = hn_api_server_route (self, method, seg, query, &error);
+      ok = hn_api_server_route (self, method, path, seg, query, body, &reply, &allow, &error);
   }
 
-  if (node == NULL) {
+  if (!ok) {
     g_debug ("%s %s: %s", method, path, error->message);
-    hn_api_reply_error (msg, error);
+    hn_api_respond_error (msg, error);
+    if (allow != NULL)
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", allow);
     return;
   }
-  hn_api_reply_json (msg, SOUP_STATUS_OK, node);
+  if (reply.text != NULL) {
+    gsize length = strlen (reply.text);
+
+    soup_server_message_set_status (msg, reply.status, NULL);
+    soup_server_message_set_response (msg, reply.content_type, SOUP_MEMORY_TAKE,
+                                      g_steal_pointer (&reply.text), length);
+    return;
+  }
+  hn_api_respond_json (msg, reply.status, reply.json);
 }
 
 static void
@@ -301,6 +708,8 @@ hn_api_server_dispose (GObject *object)
   hn_api_server_close (self);
   g_clear_object (&self->server);
   g_clear_object (&self->config);
+  g_clear_object (&self->hub);
+  g_clear_object (&self->endpoint);
 
   G_OBJECT_CLASS (hn_api_server_parent_class)->dispose (object);
 }
@@ -370,6 +779,34 @@ hn_api_server_set_config (HnApiServer *self, HnConfig *config)
 }
 
 /**
+ * hn_api_server_set_hub:
+ * @hub: (nullable): the hub whose meetings, sites online and tokens the
+ *   API shows and changes (the hub role), or %NULL
+ */
+void
+hn_api_server_set_hub (HnApiServer *self, HnHub *hub)
+{
+  g_return_if_fail (HN_IS_API_SERVER (self));
+  g_return_if_fail (hub == NULL || HN_IS_HUB (hub));
+
+  g_set_object (&self->hub, hub);
+}
+
+/**
+ * hn_api_server_set_endpoint:
+ * @endpoint: (nullable): the room endpoint the API shows (the endpoint
+ *   role), or %NULL; with one, the hub's routes answer 404
+ */
+void
+hn_api_server_set_endpoint (HnApiServer *self, HnEndpoint *endpoint)
+{
+  g_return_if_fail (HN_IS_API_SERVER (self));
+  g_return_if_fail (endpoint == NULL || HN_IS_ENDPOINT (endpoint));
+
+  g_set_object (&self->endpoint, endpoint);
+}
+
+/**
  * hn_api_server_set_last_reload_error:
  * @error: (nullable): why the last reload was refused, or %NULL after a
  *   successful one
@@ -432,7 +869,8 @@ hn_api_server_clear_stale_socket (const gchar *path, GError **error)
  * hn_api_server_listen_unix:
  *
  * Listens on the Unix socket @path (mode 0660), creating its folder if
- * needed.
+ * needed. In the hub role the configuration is set first; a room endpoint
+ * has none.
  */
 gboolean
 hn_api_server_listen_unix (HnApiServer *self, const gchar *path, GError **error)
@@ -443,7 +881,6 @@ hn_api_server_listen_unix (HnApiServer *self, const gchar *path, GError **error)
 
   g_return_val_if_fail (HN_IS_API_SERVER (self), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
-  g_return_val_if_fail (self->config != NULL, FALSE);
   g_return_val_if_fail (self->service == NULL, FALSE);
 
   dir = g_path_get_dirname (path);

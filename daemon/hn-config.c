@@ -21,8 +21,10 @@ struct _HnConfig {
 
   gchar *path;
   GStrv files;
+  gchar *listen_address;
   guint control_port;
   guint media_port;
+  HnProgramFormat program;
   GPtrArray *sites;       /* of HnSite, file order */
   GHashTable *site_by_id; /* id -> HnSite (owned by sites) */
   HnSite *hub;
@@ -33,7 +35,14 @@ G_DEFINE_FINAL_TYPE (HnConfig, hn_config, G_TYPE_OBJECT)
 
 #define SITE_PREFIX "site "
 
-static const gchar *const hub_keys[] = { "control-port", "media-port", NULL };
+static const gchar *const hub_keys[] = { "listen-address",
+                                         "control-port",
+                                         "media-port",
+                                         "program-size",
+                                         "program-framerate",
+                                         "program-video-bitrate",
+                                         "program-audio-bitrate",
+                                         NULL };
 static const gchar *const defaults_keys[] = { "media-port",    "video-size",    "video-framerate",
                                               "video-bitrate", "audio-bitrate", NULL };
 static const gchar *const site_keys[] = { "name",          "short-name",    "tier",
@@ -57,6 +66,7 @@ hn_config_finalize (GObject *object)
   HnConfig *self = HN_CONFIG (object);
 
   g_free (self->path);
+  g_free (self->listen_address);
   g_strfreev (self->files);
   g_hash_table_unref (self->site_by_id);
   g_ptr_array_unref (self->sites);
@@ -75,8 +85,14 @@ hn_config_init (HnConfig *self)
 {
   self->sites = g_ptr_array_new_with_free_func (g_object_unref);
   self->site_by_id = g_hash_table_new (g_str_hash, g_str_equal);
+  self->listen_address = g_strdup ("0.0.0.0");
   self->control_port = 8443;
   self->media_port = 5000;
+  self->program.width = 1280;
+  self->program.height = 720;
+  self->program.framerate = 25;
+  self->program.video_bitrate = 1500;
+  self->program.audio_bitrate = 64;
 }
 
 /* Loader state: the merged source and what was read so far. */
@@ -156,6 +172,21 @@ hn_config_read_uint (
                                 "'%s' is not a whole number from %u to %u", value, min, max);
 }
 
+/* "640x360": even numbers, 16..3840 by 16..2160 */
+static gboolean
+hn_config_parse_size (const gchar *text, guint *width, guint *height)
+{
+  g_auto (GStrv) wh = g_strsplit (text, "x", -1);
+  guint w = 0, h = 0;
+
+  if (g_strv_length (wh) != 2 || !hn_util_parse_uint (wh[0], 16, 3840, &w) ||
+      !hn_util_parse_uint (wh[1], 16, 2160, &h) || w % 2 != 0 || h % 2 != 0)
+    return FALSE;
+  *width = w;
+  *height = h;
+  return TRUE;
+}
+
 static void
 hn_config_read_media (HnConfigLoader *ld, const gchar *group, HnMediaSettings *media)
 {
@@ -168,21 +199,11 @@ hn_config_read_media (HnConfigLoader *ld, const gchar *group, HnMediaSettings *m
   hn_config_read_uint (ld, group, "audio-bitrate", 6, 510, &media->audio_bitrate);
 
   size = hn_config_get_string (ld, group, "video-size", &present);
-  if (size != NULL) {
-    g_auto (GStrv) wh = g_strsplit (size, "x", -1);
-    guint w = 0, h = 0;
-
-    if (g_strv_length (wh) != 2 || !hn_util_parse_uint (wh[0], 16, 3840, &w) ||
-        !hn_util_parse_uint (wh[1], 16, 2160, &h) || w % 2 != 0 || h % 2 != 0) {
-      hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_INVALID_VALUE, group, "video-size",
-                                  "'%s' is not WIDTHxHEIGHT with even numbers, "
-                                  "16..3840 by 16..2160 (e.g. 640x360)",
-                                  size);
-    } else {
-      media->video_width = w;
-      media->video_height = h;
-    }
-  }
+  if (size != NULL && !hn_config_parse_size (size, &media->video_width, &media->video_height))
+    hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_INVALID_VALUE, group, "video-size",
+                                "'%s' is not WIDTHxHEIGHT with even numbers, "
+                                "16..3840 by 16..2160 (e.g. 640x360)",
+                                size);
 }
 
 static gboolean
@@ -321,12 +342,17 @@ hn_config_check_ports (HnConfigLoader *ld, guint control_port, guint media_port,
   g_autoptr (GArray) uses = g_array_new (FALSE, FALSE, sizeof (HnPortUse));
   HnPortUse use;
 
-  use = (HnPortUse){ control_port, "hub", "control-port", "control channel, TCP" };
-  g_array_append_val (uses, use);
-  use = (HnPortUse){ media_port, "hub", "media-port", "return media RTP" };
-  g_array_append_val (uses, use);
-  use = (HnPortUse){ media_port + 1, "hub", "media-port", "return media RTCP" };
-  g_array_append_val (uses, use);
+  /* a port of 0 is "any free port" and collides with nothing */
+  if (control_port != 0) {
+    use = (HnPortUse){ control_port, "hub", "control-port", "control channel, TCP" };
+    g_array_append_val (uses, use);
+  }
+  if (media_port != 0) {
+    use = (HnPortUse){ media_port, "hub", "media-port", "return media RTP" };
+    g_array_append_val (uses, use);
+    use = (HnPortUse){ media_port + 1, "hub", "media-port", "return media RTCP" };
+    g_array_append_val (uses, use);
+  }
   if (hub != NULL) {
     const gchar *key =
         g_key_file_has_key (ld->kf, hub->group, "media-port", NULL) ? "media-port" : NULL;
@@ -450,6 +476,37 @@ hn_config_cross_check (HnConfigLoader *ld, GPtrArray *drafts, HnConfig *self)
                          hubs->len == 1 ? hubs->pdata[0] : NULL);
 }
 
+static void
+hn_config_read_hub (HnConfigLoader *ld, const gchar *group, HnConfig *self)
+{
+  gboolean present;
+  g_autofree gchar *address = hn_config_get_string (ld, group, "listen-address", &present);
+  g_autofree gchar *size = hn_config_get_string (ld, group, "program-size", &present);
+
+  if (address != NULL) {
+    g_autoptr (GInetAddress) inet = g_inet_address_new_from_string (address);
+
+    if (inet == NULL)
+      hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_INVALID_ADDRESS, group, "listen-address",
+                                  "'%s' is not an IPv4 or IPv6 address", address);
+    else {
+      g_free (self->listen_address);
+      self->listen_address = g_steal_pointer (&address);
+    }
+  }
+  /* 0: any free port, for tests and labs (the API tells which) */
+  hn_config_read_uint (ld, group, "control-port", 0, 65535, &self->control_port);
+  hn_config_read_uint (ld, group, "media-port", 0, 65534, &self->media_port);
+  if (size != NULL && !hn_config_parse_size (size, &self->program.width, &self->program.height))
+    hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_INVALID_VALUE, group, "program-size",
+                                "'%s' is not WIDTHxHEIGHT with even numbers, "
+                                "16..3840 by 16..2160 (e.g. 1280x720)",
+                                size);
+  hn_config_read_uint (ld, group, "program-framerate", 1, 60, &self->program.framerate);
+  hn_config_read_uint (ld, group, "program-video-bitrate", 64, 20000, &self->program.video_bitrate);
+  hn_config_read_uint (ld, group, "program-audio-bitrate", 6, 510, &self->program.audio_bitrate);
+}
+
 /**
  * hn_config_new_from_file:
  * @path: the main file; drop-ins are read from "@path.d/\*.conf"
@@ -486,8 +543,7 @@ hn_config_new_from_file (const gchar *path, GError **error)
 
     if (g_str_equal (g, "hub")) {
       hn_config_check_keys (&ld, g, hub_keys);
-      hn_config_read_uint (&ld, g, "control-port", 1, 65535, &self->control_port);
-      hn_config_read_uint (&ld, g, "media-port", 1, 65534, &self->media_port);
+      hn_config_read_hub (&ld, g, self);
     } else if (g_str_equal (g, "defaults")) {
       hn_config_check_keys (&ld, g, defaults_keys);
       hn_config_read_media (&ld, g, &defaults);
@@ -555,6 +611,25 @@ hn_config_get_files (HnConfig *self)
 {
   g_return_val_if_fail (HN_IS_CONFIG (self), NULL);
   return (const gchar *const *) self->files;
+}
+
+const gchar *
+hn_config_get_listen_address (HnConfig *self)
+{
+  g_return_val_if_fail (HN_IS_CONFIG (self), NULL);
+  return self->listen_address;
+}
+
+/**
+ * hn_config_get_program_format:
+ *
+ * Returns: (transfer none): what the hub sends to the rooms
+ */
+const HnProgramFormat *
+hn_config_get_program_format (HnConfig *self)
+{
+  g_return_val_if_fail (HN_IS_CONFIG (self), NULL);
+  return &self->program;
 }
 
 guint

@@ -7,6 +7,19 @@
 
 G_BEGIN_DECLS
 
+/**
+ * HnProgramFormat:
+ *
+ * What the hub's program (the picture and sound sent to every room) is.
+ */
+typedef struct {
+  guint width;
+  guint height;
+  guint framerate;
+  guint video_bitrate; /* kbit/s */
+  guint audio_bitrate; /* kbit/s */
+} HnProgramFormat;
+
 #define HN_TYPE_CONFIG (hn_config_get_type ())
 G_DECLARE_FINAL_TYPE (HnConfig, hn_config, HN, CONFIG, GObject)
 
@@ -14,6 +27,8 @@ HnConfig *hn_config_new_from_file (const gchar *path, GError **error) G_GNUC_WAR
 
 const gchar *hn_config_get_path (HnConfig *self);
 const gchar *const *hn_config_get_files (HnConfig *self);
+const gchar *hn_config_get_listen_address (HnConfig *self);
+const HnProgramFormat *hn_config_get_program_format (HnConfig *self);
 guint hn_config_get_control_port (HnConfig *self);
 guint hn_config_get_media_port (HnConfig *self);
 GPtrArray *hn_config_get_sites (HnConfig *self);

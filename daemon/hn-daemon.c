@@ -13,9 +13,12 @@
 #include <glib-unix.h>
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "hn-api-server.h"
+#include "hn-endpoint.h"
+#include "hn-hub.h"
 #include "hn-systemd.h"
 
 struct _HnDaemon {
@@ -26,8 +29,13 @@ struct _HnDaemon {
   gchar *socket_path;
   gchar *state_dir;
 
+  HnEndpointConfig endpoint_config;
+
   HnConfig *config;
+  HnHub *hub;
+  HnEndpoint *endpoint;
   HnApiServer *api;
+  guint status_id;
   HnSystemd *systemd;
   GMainLoop *loop;
   guint sigterm_id;
@@ -45,7 +53,12 @@ hn_daemon_dispose (GObject *object)
   g_clear_handle_id (&self->sigterm_id, g_source_remove);
   g_clear_handle_id (&self->sigint_id, g_source_remove);
   g_clear_handle_id (&self->sighup_id, g_source_remove);
+  g_clear_handle_id (&self->status_id, g_source_remove);
   g_clear_object (&self->api);
+  if (self->hub != NULL)
+    hn_hub_close (self->hub);
+  g_clear_object (&self->hub);
+  g_clear_object (&self->endpoint);
   g_clear_object (&self->systemd);
   g_clear_object (&self->config);
   g_clear_pointer (&self->loop, g_main_loop_unref);
@@ -62,6 +75,7 @@ hn_daemon_finalize (GObject *object)
   g_free (self->config_path);
   g_free (self->socket_path);
   g_free (self->state_dir);
+  hn_endpoint_config_clear (&self->endpoint_config);
 
   G_OBJECT_CLASS (hn_daemon_parent_class)->finalize (object);
 }
@@ -108,9 +122,52 @@ hn_daemon_new (const gchar *role,
 static gchar *
 hn_daemon_describe (HnDaemon *self)
 {
-  g_autofree gchar *counts = hn_config_describe_counts (self->config);
+  g_autofree gchar *counts = NULL;
+  g_autofree gchar *hub = NULL;
 
-  return g_strdup_printf ("%s: %s", self->role, counts);
+  if (self->endpoint != NULL)
+    return hn_endpoint_describe (self->endpoint);
+  counts = hn_config_describe_counts (self->config);
+  if (self->hub == NULL)
+    return g_strdup_printf ("%s: %s", self->role, counts);
+  hub = hn_hub_describe (self->hub);
+  return g_strdup_printf ("%s: %s; %s", self->role, counts, hub);
+}
+
+static void
+hn_daemon_update_status (HnDaemon *self)
+{
+  g_autofree gchar *status = hn_daemon_describe (self);
+
+  hn_systemd_notify_status (self->systemd, status);
+}
+
+static void
+hn_daemon_hub_changed_cb (HnHub *hub, gpointer user_data)
+{
+  hn_daemon_update_status (user_data);
+}
+
+static gboolean
+hn_daemon_status_cb (gpointer user_data)
+{
+  hn_daemon_update_status (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+/**
+ * hn_daemon_set_endpoint_config:
+ *
+ * The room's settings, for the endpoint role (taken over by the daemon).
+ */
+void
+hn_daemon_set_endpoint_config (HnDaemon *self, HnEndpointConfig *config)
+{
+  g_return_if_fail (HN_IS_DAEMON (self));
+
+  hn_endpoint_config_clear (&self->endpoint_config);
+  self->endpoint_config = *config;
+  memset (config, 0, sizeof *config);
 }
 
 static gboolean
@@ -168,16 +225,33 @@ hn_daemon_start (HnDaemon *self, GError **error)
   g_return_val_if_fail (HN_IS_DAEMON (self), FALSE);
   g_return_val_if_fail (self->config == NULL, FALSE);
 
-  self->config = hn_config_new_from_file (self->config_path, error);
-  if (self->config == NULL)
-    return FALSE;
   if (!hn_daemon_prepare_state_dir (self, error))
     return FALSE;
-
   self->api = hn_api_server_new (self->role, self->state_dir);
-  hn_api_server_set_config (self->api, self->config);
+  if (g_str_equal (self->role, "endpoint")) {
+    self->endpoint = hn_endpoint_new (&self->endpoint_config, error);
+    if (self->endpoint == NULL)
+      return FALSE;
+    hn_api_server_set_endpoint (self->api, self->endpoint);
+  } else {
+    self->config = hn_config_new_from_file (self->config_path, error);
+    if (self->config == NULL)
+      return FALSE;
+    self->hub = hn_hub_new (self->config, self->state_dir, error);
+    if (self->hub == NULL)
+      return FALSE;
+    hn_api_server_set_config (self->api, self->config);
+    hn_api_server_set_hub (self->api, self->hub);
+    g_signal_connect_object (self->hub, "changed", G_CALLBACK (hn_daemon_hub_changed_cb), self, 0);
+  }
   if (!hn_api_server_listen_unix (self->api, self->socket_path, error))
     return FALSE;
+  if (self->endpoint != NULL) {
+    hn_endpoint_start (self->endpoint);
+    /* the room's line follows its control channel and meeting */
+    self->status_id = g_timeout_add_seconds (2, hn_daemon_status_cb, self);
+    g_source_set_name_by_id (self->status_id, "[hoinghi] status");
+  }
 
   self->sigterm_id = g_unix_signal_add (SIGTERM, hn_daemon_sigterm_cb, self);
   self->sigint_id = g_unix_signal_add (SIGINT, hn_daemon_sigterm_cb, self);
@@ -205,6 +279,10 @@ hn_daemon_run (HnDaemon *self)
   hn_systemd_notify_stopping (self->systemd);
   if (self->api != NULL)
     hn_api_server_close (self->api);
+  if (self->hub != NULL)
+    hn_hub_close (self->hub);
+  if (self->endpoint != NULL)
+    hn_endpoint_stop (self->endpoint);
 }
 
 void
@@ -253,9 +331,15 @@ hn_daemon_reload (HnDaemon *self, GError **error)
   g_autofree gchar *diff = NULL;
 
   g_return_val_if_fail (HN_IS_DAEMON (self), FALSE);
-  g_return_val_if_fail (self->config != NULL, FALSE);
 
   hn_systemd_notify_reloading (self->systemd);
+  if (self->config == NULL) {
+    /* a room has nothing to reload yet: its settings need a restart */
+    g_message ("reload: an endpoint's settings take effect on restart");
+    status = hn_daemon_describe (self);
+    hn_systemd_notify_ready (self->systemd, status);
+    return TRUE;
+  }
   config = hn_config_new_from_file (self->config_path, &local_error);
   if (config == NULL) {
     hn_api_server_set_last_reload_error (self->api, local_error);
@@ -268,6 +352,7 @@ hn_daemon_reload (HnDaemon *self, GError **error)
   diff = hn_daemon_describe_diff (self->config, config);
   g_set_object (&self->config, config);
   hn_api_server_set_config (self->api, self->config);
+  hn_hub_set_config (self->hub, self->config);
   hn_api_server_set_last_reload_error (self->api, NULL);
   status = hn_daemon_describe (self);
   g_message ("configuration reloaded: %s; %s", status, diff);

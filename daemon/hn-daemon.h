@@ -3,6 +3,7 @@
 #include <glib-object.h>
 
 #include "hn-config.h"
+#include "hn-endpoint.h"
 
 G_BEGIN_DECLS
 
@@ -14,6 +15,7 @@ HnDaemon *hn_daemon_new (const gchar *role,
                          const gchar *socket_path,
                          const gchar *state_dir) G_GNUC_WARN_UNUSED_RESULT;
 
+void hn_daemon_set_endpoint_config (HnDaemon *self, HnEndpointConfig *config);
 gboolean hn_daemon_start (HnDaemon *self, GError **error);
 void hn_daemon_run (HnDaemon *self);
 gboolean hn_daemon_reload (HnDaemon *self, GError **error);

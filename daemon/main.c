@@ -56,6 +56,10 @@ main (int argc, char **argv)
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (HnDaemon) daemon = NULL;
+  HnEndpointConfig ep = { 0 };
+  g_autofree gchar *test_color = NULL;
+  gint test_tone = 0;
+  gint media_port = 0;
   g_auto (GStrv) missing = NULL;
   const GOptionEntry entries[] = {
     { "role", 'r', 0, G_OPTION_ARG_STRING, &role, "Run as the provincial hub or a room endpoint",
@@ -69,6 +73,20 @@ main (int argc, char **argv)
     { "check-config", 0, G_OPTION_FLAG_OPTIONAL_ARG | G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK,
       hn_main_check_config_cb,
       "Check the sites file (default: --config's) and exit: 0 if valid, 1 if not", "FILE" },
+    { "site", 0, 0, G_OPTION_ARG_STRING, &ep.site, "Endpoint: this room's site id", "ID" },
+    { "hub", 0, 0, G_OPTION_ARG_STRING, &ep.hub, "Endpoint: the hub's control channel",
+      "HOST:PORT" },
+    { "token-file", 0, 0, G_OPTION_ARG_FILENAME, &ep.token_file,
+      "Endpoint: the site's token (at the hub: hoinghictl token ID)", "FILE" },
+    { "source", 0, 0, G_OPTION_ARG_STRING, &ep.source, "Endpoint: what the room sends",
+      "test|camera" },
+    { "sink", 0, 0, G_OPTION_ARG_STRING, &ep.sink, "Endpoint: show the program or not",
+      "auto|none" },
+    { "test-color", 0, 0, G_OPTION_ARG_STRING, &test_color,
+      "Endpoint, source test: the picture's colour", "0xRRGGBB" },
+    { "test-tone", 0, 0, G_OPTION_ARG_INT, &test_tone, "Endpoint, source test: the tone", "HZ" },
+    { "media-port", 0, 0, G_OPTION_ARG_INT, &media_port,
+      "Endpoint: first of four local UDP ports (0: any free)", "PORT" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log debug messages too", NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
     { NULL }
@@ -96,25 +114,18 @@ main (int argc, char **argv)
     g_print ("hoinghid %s\n", HN_VERSION);
     return 0;
   }
+  if (role == NULL)
+    role = g_strdup ("hub");
   if (config == NULL)
-    config = g_strdup (HN_DEFAULT_CONFIG);
+    config =
+        g_strdup (g_str_equal (role, "endpoint") ? HN_DEFAULT_ENDPOINT_CONFIG : HN_DEFAULT_CONFIG);
   if (opt_check_config) {
     g_autofree gchar *path = g_steal_pointer (&opt_check_config_file);
 
     return hn_main_check_config (path != NULL ? path : config);
   }
 
-  if (role == NULL)
-    role = g_strdup ("hub");
-  if (g_str_equal (role, "endpoint")) {
-    /* honest refusal: the room side (capture, playout, control channel)
-     * is not part of this version */
-    g_printerr ("hoinghid: --role endpoint: the room endpoint role is not available in "
-                "hoinghi %s yet; run the hub role\n",
-                HN_VERSION);
-    return 1;
-  }
-  if (!g_str_equal (role, "hub")) {
+  if (!g_str_equal (role, "hub") && !g_str_equal (role, "endpoint")) {
     g_printerr ("hoinghid: --role: unknown role '%s'; expected hub or endpoint\n", role);
     return 1;
   }
@@ -135,6 +146,31 @@ main (int argc, char **argv)
 
   daemon = hn_daemon_new (role, config, socket != NULL ? socket : HN_DEFAULT_SOCKET,
                           state_dir != NULL ? state_dir : HN_DEFAULT_STATE_DIR);
+  if (g_str_equal (role, "endpoint")) {
+    if (test_color != NULL) {
+      guint64 color = 0;
+
+      if (!g_ascii_string_to_unsigned (g_str_has_prefix (test_color, "0x") ? test_color + 2
+                                                                           : test_color,
+                                       16, 0, 0xffffff, &color, NULL)) {
+        g_printerr ("hoinghid: --test-color: '%s' is not 0xRRGGBB\n", test_color);
+        return 1;
+      }
+      ep.test_color = color;
+    }
+    if (test_tone < 0 || media_port < 0 || media_port > 65532) {
+      g_printerr ("hoinghid: --test-tone and --media-port take positive numbers\n");
+      return 1;
+    }
+    ep.test_tone = test_tone;
+    ep.media_port = media_port;
+    if (!hn_endpoint_config_load (&ep, config, &error)) {
+      g_printerr ("%s\n", error->message);
+      hn_endpoint_config_clear (&ep);
+      return 1;
+    }
+    hn_daemon_set_endpoint_config (daemon, &ep);
+  }
   if (!hn_daemon_start (daemon, &error)) {
     g_printerr ("hoinghid: %s\n", error->message);
     return 1;

@@ -206,26 +206,26 @@ hn_test_child_setup (gpointer user_data)
 }
 
 /**
- * hn_test_daemon_start:
- * @config: the sites file
+ * hn_test_daemon_spawn:
+ * @args: hoinghid's arguments besides --socket and --state-dir
  * @extra_env: (nullable): "NAME=VALUE" strings added to the environment
  *
- * Starts hoinghid as a hub in a new temporary folder (socket, state, and
- * the NOTIFY_SOCKET) and waits for READY=1.
+ * Starts hoinghid in a new temporary folder (socket, state, and the
+ * NOTIFY_SOCKET) and waits for READY=1.
  *
  * Returns: the running daemon, or %NULL if it exited or did not get ready
  */
 HnTestDaemon *
-hn_test_daemon_start (const gchar *config, const gchar *const *extra_env, GError **error)
+hn_test_daemon_spawn (const gchar *const *args, const gchar *const *extra_env, GError **error)
 {
   g_autoptr (HnTestDaemon) self = g_new0 (HnTestDaemon, 1);
   g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   g_autofree gchar *notify_path = NULL;
 
   self->dir = hn_test_tmpdir_new ();
   self->socket = g_build_filename (self->dir, "control.sock", NULL);
   self->state_dir = g_build_filename (self->dir, "state", NULL);
-  self->config = g_strdup (config);
   notify_path = g_build_filename (self->dir, "notify.sock", NULL);
   self->notify = hn_test_notify_new (notify_path);
 
@@ -244,9 +244,15 @@ hn_test_daemon_start (const gchar *config, const gchar *const *extra_env, GError
   g_subprocess_launcher_take_stdout_fd (launcher, dup (STDERR_FILENO));
   g_subprocess_launcher_set_child_setup (launcher, hn_test_child_setup, NULL, NULL);
 
-  self->proc = g_subprocess_launcher_spawn (launcher, error, hn_test_get_program ("HN_HOINGHID"),
-                                            "--config", config, "--socket", self->socket,
-                                            "--state-dir", self->state_dir, NULL);
+  g_ptr_array_add (argv, (gpointer) hn_test_get_program ("HN_HOINGHID"));
+  g_ptr_array_add (argv, (gpointer) "--socket");
+  g_ptr_array_add (argv, self->socket);
+  g_ptr_array_add (argv, (gpointer) "--state-dir");
+  g_ptr_array_add (argv, self->state_dir);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  self->proc = g_subprocess_launcher_spawnv (launcher, (const gchar *const *) argv->pdata, error);
   if (self->proc == NULL)
     return NULL;
   /* generous: the first GStreamer registry scan on a cold machine is slow */
@@ -257,6 +263,23 @@ hn_test_daemon_start (const gchar *config, const gchar *const *extra_env, GError
     return NULL;
   }
   return g_steal_pointer (&self);
+}
+
+/**
+ * hn_test_daemon_start:
+ * @config: the sites file
+ *
+ * Starts hoinghid as a hub on @config; see hn_test_daemon_spawn().
+ */
+HnTestDaemon *
+hn_test_daemon_start (const gchar *config, const gchar *const *extra_env, GError **error)
+{
+  const gchar *args[] = { "--config", config, NULL };
+  HnTestDaemon *self = hn_test_daemon_spawn (args, extra_env, error);
+
+  if (self != NULL)
+    self->config = g_strdup (config);
+  return self;
 }
 
 /**

@@ -32,6 +32,9 @@ typedef struct {
   HnTestNotify *notify;
 } HnTestDaemon;
 
+HnTestDaemon *hn_test_daemon_spawn (const gchar *const *args,
+                                    const gchar *const *extra_env,
+                                    GError **error);
 HnTestDaemon *hn_test_daemon_start (const gchar *config,
                                     const gchar *const *extra_env,
                                     GError **error);

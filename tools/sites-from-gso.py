@@ -66,11 +66,19 @@ HEADER = """\
 # the range 1..65535.
 #
 # [hub] -- settings of the hub daemon itself
+#   listen-address= where the hub listens for rooms (control channel and
+#                   media).  Default 0.0.0.0 (every address).
 #   control-port=   TCP port where room endpoints open their WebSocket
 #                   control channel (used to run meetings).  Default 8443.
 #   media-port=     UDP port at the hub receiving every room's return
 #                   media: RTP on media-port, RTCP on media-port+1.
-#                   Default 5000.
+#                   Default 5000.  (0 for either port: any free port,
+#                   for tests and labs; hoinghictl status tells which.)
+#   program-size=   WxH of the program every room receives.  Default
+#                   1280x720.
+#   program-framerate=      frames per second, 1..60.  Default 25.
+#   program-video-bitrate=  kbit/s of the program's H.264.  Default 1500.
+#   program-audio-bitrate=  kbit/s of the program's Opus.  Default 64.
 #   control-port, media-port..media-port+1 and the four media ports of the
 #   hub site (tier=hub; see media-port under [defaults]) must not overlap.
 #
@@ -239,6 +247,8 @@ def main(argv):
            "[hub]",
            "control-port=8443",
            "media-port=5000",
+           "program-size=1280x720",
+           "program-framerate=25",
            "",
            "[defaults]",
            "media-port=5004",

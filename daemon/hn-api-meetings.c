@@ -1,0 +1,281 @@
+/* The meetings of the hub, over the HTTP API: /api/v1/meetings and what
+ * lies under it (participants, floor, mute, layout, the program's SDP).
+ *
+ * hn-api-server.c matches the route, checks the query and that a hub
+ * runs; these handlers check the request body, call HnHub and answer with
+ * the meeting as hn_hub_meeting_to_json() shows it, so a client sees at
+ * once what its change did. The hub's errors (404 unknown meeting or site,
+ * 409 conflict, 400 invalid value) go back as they are. */
+
+#define G_LOG_DOMAIN "hoinghi-api"
+
+#include "hn-api-meetings.h"
+
+#include <libsoup/soup.h>
+
+#include "hn-error.h"
+
+/* Answers with the meeting @meeting_id as it is now. */
+static gboolean
+hn_api_meetings_reply_meeting (HnHub *hub,
+                               const gchar *meeting_id,
+                               HnApiReply *reply,
+                               GError **error)
+{
+  HnMeeting *meeting = hn_hub_get_meeting (hub, meeting_id, error);
+
+  if (meeting == NULL)
+    return FALSE;
+  reply->json = hn_hub_meeting_to_json (hub, meeting);
+  return TRUE;
+}
+
+/**
+ * hn_api_meetings_list:
+ *
+ * GET /api/v1/meetings: {"count": N, "meetings": [meeting, …]}
+ */
+gboolean
+hn_api_meetings_list (const HnApiRequest *request, HnApiReply *reply, GError **error)
+{
+  g_autoptr (GPtrArray) meetings = hn_hub_list_meetings (request->hub);
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "count");
+  json_builder_add_int_value (b, meetings->len);
+  json_builder_set_member_name (b, "meetings");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < meetings->len; i++)
+    json_builder_add_value (b, hn_hub_meeting_to_json (request->hub, meetings->pdata[i]));
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  reply->json = json_builder_get_root (b);
+  return TRUE;
+}
+
+/**
+ * hn_api_meetings_start:
+ *
+ * POST /api/v1/meetings {"id", "sites", "title"?, "source"?, "layout"?,
+ * "monitor"?}: 201 and the new meeting
+ */
+gboolean
+hn_api_meetings_start (const HnApiRequest *request, HnApiReply *reply, GError **error)
+{
+  static const HnApiMember members[] = {
+    { "id", G_TYPE_STRING, TRUE, FALSE },
+    { "sites", G_TYPE_STRING, TRUE, FALSE },
+    { "title", G_TYPE_STRING, FALSE, TRUE },
+    { "source", G_TYPE_STRING, FALSE, TRUE },
+    { "layout", G_TYPE_STRING, FALSE, TRUE },
+    { "monitor", G_TYPE_STRING, FALSE, TRUE },
+    { NULL },
+  };
+  g_autoptr (JsonObject) body = hn_api_parse_body (request->body, members, error);
+  HnMeetingRequest start = { NULL };
+  HnMeeting *meeting;
+
+  if (body == NULL)
+    return FALSE;
+  start.id = hn_api_body_get_string (body, "id");
+  start.sites = hn_api_body_get_string (body, "sites");
+  start.title = hn_api_body_get_string (body, "title");
+  start.source = hn_api_body_get_string (body, "source");
+  start.layout = hn_api_body_get_string (body, "layout");
+  start.monitor = hn_api_body_get_string (body, "monitor");
+  meeting = hn_hub_start_meeting (request->hub, &start, error);
+  if (meeting == NULL)
+    return FALSE;
+  reply->status = SOUP_STATUS_CREATED;
+  reply->json = hn_hub_meeting_to_json (request->hub, meeting);
+  return TRUE;
+}
+
+/**
+ * hn_api_meetings_get:
+ *
+ * GET /api/v1/meetings/ID: the meeting
+ */
+gboolean
+hn_api_meetings_get (const HnApiRequest *request, HnApiReply *reply, GError **error)
+{
+  return hn_api_meetings_reply_meeting (request->hub, request->params[0], reply, error);
+}
+
+/**
+ * hn_api_meetings_stop:
+ *
+ * DELETE /api/v1/meetings/ID: {"stopped": ID}
+ */
+gboolean
+hn_api_meetings_stop (const HnApiRequest *request, HnApiReply *reply, GError **error)
+{
+  const gchar *id = request->params[0];
+  g_autoptr (JsonBuilder) b = NULL;
+
+  if (!hn_hub_stop_meeting (request->hub, id, error))
+    return FALSE;
+  b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "stopped");
+  json_builder_add_string_value (b, id);
+  json_builder_end_object (b);
+  reply->json = json_builder_get_root (b);
+  return TRUE;
+}
+
+/**
+ * hn_api_meetings_add_site:
+ *
+ * POST /api/v1/meetings/ID/sites {"site"}: the meeting
+ */
+gboolean
+hn_api_meetings_add_site (const HnApiRequest *request, HnApiReply *reply, GError **error)
+{
+  static const HnApiMember members[] = {
+    { "site", G_TYPE_STRING, TRUE, FALSE },
+    { NULL },
+  };
+  const gchar *id = request->params[0];
+  g_autoptr (JsonObject) body = hn_api_parse_body (request->body, members, error);
+
+  if (body == NULL ||
+      !hn_hub_add_site (request->hub, id, hn_api_body_get_string (body, "site"), error))
+    return FALSE;
+  return hn_api_meetings_reply_meeting (request->hub, id, reply, error);
+}
+
+/**
+ * hn_api_meetings_remove_site:
+ *
+ * DELETE /api/v1/meetings/ID/sites/SITE: the meeting
+ */
+gboolean
+hn_api_meetings_remove_site (const HnApiRequest *request, HnApiReply *reply, GError **error)
+{
+  const gchar *id = request->params[0];
+
+  if (!hn_hub_remove_site (request->hub, id, request->params[1], error))
+    return FALSE;
+  return hn_api_meetings_reply_meeting (request->hub, id, reply, error);
+}
+
+/**
+ * hn_api_meetings_set_muted:
+ *
+ * PUT /api/v1/meetings/ID/sites/SITE {"muted": bool}: the meeting
+ */
+gboolean
+hn_api_meetings_set_muted (const HnApiRequest *request, HnApiReply *reply, GError **error)
+{
+  static const HnApiMember members[] = {
+    { "muted", G_TYPE_BOOLEAN, TRUE, FALSE },
+    { NULL },
+  };
+  const gchar *id = request->params[0];
+  g_autoptr (JsonObject) body = hn_api_parse_body (request->body, members, error);
+
+  if (body == NULL || !hn_hub_set_muted (request->hub, id, request->params[1],
+                                         json_object_get_boolean_member (body, "muted"), error))
+    return FALSE;
+  return hn_api_meetings_reply_meeting (request->hub, id, reply, error);
+}
+
+/**
+ * hn_api_meetings_get_floor:
+ *
+ * GET /api/v1/meetings/ID/floor: {"floor": SITE or null, "requests":
+ * [SITE, …]}, the queue first come first
+ */
+gboolean
+hn_api_meetings_get_floor (const HnApiRequest *request, HnApiReply *reply, GError **error)
+{
+  HnMeeting *meeting = hn_hub_get_meeting (request->hub, request->params[0], error);
+  g_autoptr (JsonBuilder) b = NULL;
+  GPtrArray *requests;
+  const gchar *floor;
+
+  if (meeting == NULL)
+    return FALSE;
+  floor = hn_meeting_get_floor (meeting);
+  requests = hn_meeting_get_floor_requests (meeting);
+
+  b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "floor");
+  if (floor != NULL)
+    json_builder_add_string_value (b, floor);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "requests");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < requests->len; i++)
+    json_builder_add_string_value (b, requests->pdata[i]);
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  reply->json = json_builder_get_root (b);
+  return TRUE;
+}
+
+/**
+ * hn_api_meetings_set_floor:
+ *
+ * PUT /api/v1/meetings/ID/floor {"site": SITE or null}: the meeting; null
+ * gives the floor back to the chair
+ */
+gboolean
+hn_api_meetings_set_floor (const HnApiRequest *request, HnApiReply *reply, GError **error)
+{
+  static const HnApiMember members[] = {
+    { "site", G_TYPE_STRING, TRUE, TRUE },
+    { NULL },
+  };
+  const gchar *id = request->params[0];
+  g_autoptr (JsonObject) body = hn_api_parse_body (request->body, members, error);
+
+  if (body == NULL ||
+      !hn_hub_set_floor (request->hub, id, hn_api_body_get_string (body, "site"), error))
+    return FALSE;
+  return hn_api_meetings_reply_meeting (request->hub, id, reply, error);
+}
+
+/**
+ * hn_api_meetings_set_layout:
+ *
+ * PUT /api/v1/meetings/ID/layout {"layout": "single", "pip" or "grid"}:
+ * the meeting
+ */
+gboolean
+hn_api_meetings_set_layout (const HnApiRequest *request, HnApiReply *reply, GError **error)
+{
+  static const HnApiMember members[] = {
+    { "layout", G_TYPE_STRING, TRUE, FALSE },
+    { NULL },
+  };
+  const gchar *id = request->params[0];
+  g_autoptr (JsonObject) body = hn_api_parse_body (request->body, members, error);
+
+  if (body == NULL ||
+      !hn_hub_set_layout (request->hub, id, hn_api_body_get_string (body, "layout"), error))
+    return FALSE;
+  return hn_api_meetings_reply_meeting (request->hub, id, reply, error);
+}
+
+/**
+ * hn_api_meetings_get_program_sdp:
+ *
+ * GET /api/v1/meetings/ID/program.sdp: the SDP of the program sent to the
+ * meeting's monitor, as application/sdp for a player (ffplay, VLC)
+ */
+gboolean
+hn_api_meetings_get_program_sdp (const HnApiRequest *request, HnApiReply *reply, GError **error)
+{
+  gchar *sdp = hn_hub_get_program_sdp (request->hub, request->params[0], error);
+
+  if (sdp == NULL)
+    return FALSE;
+  reply->text = sdp;
+  reply->content_type = "application/sdp";
+  return TRUE;
+}

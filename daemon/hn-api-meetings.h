@@ -1,0 +1,30 @@
+#pragma once
+
+#include <glib.h>
+
+#include "hn-api-server.h"
+
+G_BEGIN_DECLS
+
+/* The handlers of /api/v1/meetings…, routed by hn-api-server.c; each
+ * takes a request whose HnApiRequest.hub is set. */
+
+gboolean hn_api_meetings_list (const HnApiRequest *request, HnApiReply *reply, GError **error);
+gboolean hn_api_meetings_start (const HnApiRequest *request, HnApiReply *reply, GError **error);
+gboolean hn_api_meetings_get (const HnApiRequest *request, HnApiReply *reply, GError **error);
+gboolean hn_api_meetings_stop (const HnApiRequest *request, HnApiReply *reply, GError **error);
+gboolean hn_api_meetings_add_site (const HnApiRequest *request, HnApiReply *reply, GError **error);
+gboolean hn_api_meetings_remove_site (const HnApiRequest *request,
+                                      HnApiReply *reply,
+                                      GError **error);
+gboolean hn_api_meetings_set_muted (const HnApiRequest *request, HnApiReply *reply, GError **error);
+gboolean hn_api_meetings_get_floor (const HnApiRequest *request, HnApiReply *reply, GError **error);
+gboolean hn_api_meetings_set_floor (const HnApiRequest *request, HnApiReply *reply, GError **error);
+gboolean hn_api_meetings_set_layout (const HnApiRequest *request,
+                                     HnApiReply *reply,
+                                     GError **error);
+gboolean hn_api_meetings_get_program_sdp (const HnApiRequest *request,
+                                          HnApiReply *reply,
+                                          GError **error);
+
+G_END_DECLS

@@ -1,0 +1,1042 @@
+/* HnHub: the provincial hub's role. It keeps the rooms' control channels
+ * (HnControlServer), the one receiver of every room's return feed
+ * (HnReturnReceiver) and the running meetings; for each meeting it runs a
+ * program (HnProgram) fed by the chair's source (HnFeed) and by the rooms
+ * that are seen or heard.
+ *
+ * A room takes part in a meeting's media once it is both a participant
+ * and online: it is then "joined" — told where to send its feed, given a
+ * return leg and added to the program's fan-out. A room that drops is
+ * un-joined without touching the meeting, and joined again, without any
+ * operator action, as soon as its endpoint is back.
+ *
+ * What is decoded follows the meeting's state (HnMeeting::changed): the
+ * sites the layout shows and the one that is heard get one of the program's
+ * four slots; every other leg is only counted. */
+
+#define G_LOG_DOMAIN "hoinghi-hub"
+
+#include "hn-hub.h"
+
+#include <gio/gio.h>
+
+#include "hn-build-config.h"
+#include "hn-control-message.h"
+#include "hn-control-server.h"
+#include "hn-error.h"
+#include "hn-feed.h"
+#include "hn-program.h"
+#include "hn-return-receiver.h"
+#include "hn-secrets.h"
+#include "hn-site-selector.h"
+
+typedef struct {
+  HnHub *hub; /* unowned */
+  HnMeeting *meeting;
+  HnProgram *program;
+  HnFeed *feed;
+  gchar *slot_site[HN_PROGRAM_SLOTS];
+  gchar *monitor; /* "HOST:PORT" */
+  gchar *monitor_host;
+  guint monitor_port;
+  GHashTable *joined; /* site id -> NULL */
+  gulong changed_id;
+} HnHubMeeting;
+
+struct _HnHub {
+  GObject parent_instance;
+
+  HnConfig *config;
+  gchar *state_dir;
+  HnSecrets *secrets;
+  HnControlServer *control;
+  HnReturnReceiver *receiver;
+  GHashTable *meetings;     /* id -> HnHubMeeting */
+  GPtrArray *meeting_order; /* of HnHubMeeting, start order */
+  GHashTable *site_meeting; /* site id -> HnHubMeeting (unowned) */
+};
+
+G_DEFINE_FINAL_TYPE (HnHub, hn_hub, G_TYPE_OBJECT)
+
+enum { SIGNAL_CHANGED, N_SIGNALS };
+
+static guint signals[N_SIGNALS];
+
+static void hn_hub_meeting_leave (HnHubMeeting *hm, const gchar *site_id, gboolean tell);
+static void hn_hub_meeting_apply (HnHubMeeting *hm);
+
+static void
+hn_hub_meeting_free (HnHubMeeting *hm)
+{
+  g_clear_signal_handler (&hm->changed_id, hm->meeting);
+  if (hm->feed != NULL)
+    hn_feed_stop (hm->feed);
+  g_clear_object (&hm->feed);
+  g_clear_object (&hm->program);
+  g_clear_object (&hm->meeting);
+  for (guint i = 0; i < HN_PROGRAM_SLOTS; i++)
+    g_free (hm->slot_site[i]);
+  g_hash_table_unref (hm->joined);
+  g_free (hm->monitor);
+  g_free (hm->monitor_host);
+  g_free (hm);
+}
+
+static void
+hn_hub_dispose (GObject *object)
+{
+  HnHub *self = HN_HUB (object);
+
+  hn_hub_close (self);
+  g_clear_object (&self->receiver);
+  g_clear_object (&self->control);
+  g_clear_object (&self->secrets);
+  g_clear_object (&self->config);
+
+  G_OBJECT_CLASS (hn_hub_parent_class)->dispose (object);
+}
+
+static void
+hn_hub_finalize (GObject *object)
+{
+  HnHub *self = HN_HUB (object);
+
+  g_free (self->state_dir);
+  g_hash_table_unref (self->site_meeting);
+  g_ptr_array_unref (self->meeting_order);
+  g_hash_table_unref (self->meetings);
+
+  G_OBJECT_CLASS (hn_hub_parent_class)->finalize (object);
+}
+
+static void
+hn_hub_class_init (HnHubClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = hn_hub_dispose;
+  object_class->finalize = hn_hub_finalize;
+
+  /**
+   * HnHub::changed:
+   *
+   * A meeting started or stopped, or a room came online or went offline:
+   * the one-line status changed.
+   */
+  signals[SIGNAL_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                          0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+}
+
+static void
+hn_hub_init (HnHub *self)
+{
+  self->meetings = g_hash_table_new (g_str_hash, g_str_equal);
+  self->meeting_order = g_ptr_array_new_with_free_func ((GDestroyNotify) hn_hub_meeting_free);
+  self->site_meeting = g_hash_table_new (g_str_hash, g_str_equal);
+}
+
+static void
+hn_hub_emit_changed (HnHub *self)
+{
+  g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+}
+
+/* --- joining rooms to a meeting's media --- */
+
+static void
+hn_hub_meeting_join (HnHubMeeting *hm, const gchar *site_id)
+{
+  HnHub *self = hm->hub;
+  const HnControlHelloMedia *hello = hn_control_server_get_hello_media (self->control, site_id);
+  const gchar *host = hn_control_server_get_address (self->control, site_id);
+  HnSite *site = hn_meeting_get_site (hm->meeting, site_id);
+  const HnMediaSettings *media;
+  HnControlJoinMedia join = { 0 };
+  g_autoptr (JsonNode) message = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (hello == NULL || host == NULL || site == NULL || g_hash_table_contains (hm->joined, site_id))
+    return;
+
+  if (!hn_return_receiver_add_leg (self->receiver, site_id, host, hello->video_ssrc,
+                                   hello->audio_ssrc, hello->video_rtcp_port,
+                                   hello->audio_rtcp_port, &error)) {
+    g_warning ("meeting %s: cannot join %s: %s", hn_meeting_get_id (hm->meeting), site_id,
+               error->message);
+    return;
+  }
+  if (!hn_program_add_destination (hm->program, site_id, host, hello->video_rtp_port,
+                                   hello->video_rtcp_port, hello->audio_rtp_port,
+                                   hello->audio_rtcp_port, &error)) {
+    hn_return_receiver_remove_leg (self->receiver, site_id);
+    g_warning ("meeting %s: cannot join %s: %s", hn_meeting_get_id (hm->meeting), site_id,
+               error->message);
+    return;
+  }
+
+  media = hn_site_get_media (site);
+  hn_return_receiver_get_ports (self->receiver, &join.hub_rtp_port, &join.hub_rtcp_port);
+  hn_program_get_rtcp_ports (hm->program, &join.program_video_rtcp_port,
+                             &join.program_audio_rtcp_port);
+  join.video_width = media->video_width;
+  join.video_height = media->video_height;
+  join.video_framerate = media->video_framerate;
+  join.video_bitrate = media->video_bitrate;
+  join.audio_bitrate = media->audio_bitrate;
+  message = hn_control_message_new_join (hn_meeting_get_id (hm->meeting),
+                                         hn_meeting_get_title (hm->meeting), &join);
+  if (!hn_control_server_send (self->control, site_id, message, &error)) {
+    hn_program_remove_destination (hm->program, site_id);
+    hn_return_receiver_remove_leg (self->receiver, site_id);
+    g_warning ("meeting %s: cannot join %s: %s", hn_meeting_get_id (hm->meeting), site_id,
+               error->message);
+    return;
+  }
+  g_hash_table_add (hm->joined, g_strdup (site_id));
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "SITE_ID", site_id, "MEETING_ID",
+                    hn_meeting_get_id (hm->meeting), "MESSAGE", "%s joined meeting %s from %s",
+                    site_id, hn_meeting_get_id (hm->meeting), host);
+  if (hn_meeting_is_muted (hm->meeting, site_id)) {
+    g_autoptr (JsonNode) mute = hn_control_message_new_mute (hn_meeting_get_id (hm->meeting), TRUE);
+
+    hn_control_server_send (self->control, site_id, mute, NULL);
+  }
+  hn_hub_meeting_apply (hm);
+}
+
+/* @tell: send "leave" (the room is online and goes back to standby) */
+static void
+hn_hub_meeting_leave (HnHubMeeting *hm, const gchar *site_id, gboolean tell)
+{
+  HnHub *self = hm->hub;
+
+  if (!g_hash_table_contains (hm->joined, site_id))
+    return;
+  for (guint i = 0; i < HN_PROGRAM_SLOTS; i++) {
+    if (g_strcmp0 (hm->slot_site[i], site_id) == 0)
+      g_clear_pointer (&hm->slot_site[i], g_free);
+  }
+  hn_program_remove_destination (hm->program, site_id);
+  hn_return_receiver_remove_leg (self->receiver, site_id);
+  g_hash_table_remove (hm->joined, site_id);
+  if (tell && hn_control_server_is_online (self->control, site_id)) {
+    g_autoptr (JsonNode) message = hn_control_message_new_leave (hn_meeting_get_id (hm->meeting));
+
+    hn_control_server_send (self->control, site_id, message, NULL);
+  }
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "SITE_ID", site_id, "MEETING_ID",
+                    hn_meeting_get_id (hm->meeting), "MESSAGE", "%s left meeting %s", site_id,
+                    hn_meeting_get_id (hm->meeting));
+}
+
+/* --- what the program shows and mixes --- */
+
+static gint
+hn_hub_meeting_slot_of (HnHubMeeting *hm, const gchar *site_id)
+{
+  for (guint i = 0; i < HN_PROGRAM_SLOTS; i++) {
+    if (g_strcmp0 (hm->slot_site[i], site_id) == 0)
+      return i;
+  }
+  return -1;
+}
+
+/* Gives a slot to every joined site that is shown or heard, keeping the
+ * slots of those that stay, so a site already on screen is not decoded
+ * anew; then routes the legs and lays the program out. */
+static void
+hn_hub_meeting_apply (HnHubMeeting *hm)
+{
+  HnHub *self = hm->hub;
+  const HnProgramFormat *format = hn_config_get_program_format (self->config);
+  g_autoptr (GArray) cells = hn_meeting_compute_layout (hm->meeting, format->width, format->height);
+  g_autoptr (GPtrArray) audible = hn_meeting_get_audible (hm->meeting);
+  g_autoptr (GPtrArray) needed = g_ptr_array_new ();
+  gboolean fresh[HN_PROGRAM_SLOTS] = { FALSE };
+
+  for (guint i = 0; i < cells->len; i++) {
+    const gchar *id = g_array_index (cells, HnLayoutCell, i).site_id;
+
+    if (id != NULL && g_hash_table_contains (hm->joined, id))
+      g_ptr_array_add (needed, (gpointer) id);
+  }
+  for (guint i = 0; i < audible->len; i++) {
+    const gchar *id = audible->pdata[i];
+
+    if (g_hash_table_contains (hm->joined, id) &&
+        !g_ptr_array_find_with_equal_func (needed, id, g_str_equal, NULL))
+      g_ptr_array_add (needed, (gpointer) id);
+  }
+
+  /* free the slots of sites no longer needed */
+  for (guint i = 0; i < HN_PROGRAM_SLOTS; i++) {
+    if (hm->slot_site[i] == NULL ||
+        g_ptr_array_find_with_equal_func (needed, hm->slot_site[i], g_str_equal, NULL))
+      continue;
+    hn_return_receiver_route (self->receiver, hm->slot_site[i], HN_LEG_VIDEO, NULL, NULL);
+    hn_return_receiver_route (self->receiver, hm->slot_site[i], HN_LEG_AUDIO, NULL, NULL);
+    g_clear_pointer (&hm->slot_site[i], g_free);
+  }
+  /* give free slots to new ones */
+  for (guint n = 0; n < needed->len; n++) {
+    const gchar *id = needed->pdata[n];
+
+    if (hn_hub_meeting_slot_of (hm, id) >= 0)
+      continue;
+    for (guint i = 0; i < HN_PROGRAM_SLOTS; i++) {
+      if (hm->slot_site[i] == NULL) {
+        hm->slot_site[i] = g_strdup (id);
+        fresh[i] = TRUE;
+        break;
+      }
+    }
+  }
+
+  /* route every slot's legs: video always, audio if heard */
+  for (guint i = 0; i < HN_PROGRAM_SLOTS; i++) {
+    const gchar *id = hm->slot_site[i];
+    gboolean heard;
+    g_autoptr (GError) error = NULL;
+
+    if (id == NULL)
+      continue;
+    heard = g_ptr_array_find_with_equal_func (audible, id, g_str_equal, NULL);
+    if (!hn_return_receiver_route (self->receiver, id, HN_LEG_VIDEO,
+                                   hn_program_get_slot_video_channel (hm->program, i), &error) ||
+        !hn_return_receiver_route (
+            self->receiver, id, HN_LEG_AUDIO,
+            heard ? hn_program_get_slot_audio_channel (hm->program, i) : NULL, &error))
+      g_warning ("meeting %s: %s: %s, ignoring", hn_meeting_get_id (hm->meeting), id,
+                 error->message);
+    if (fresh[i]) {
+      /* the room's encoder also gets the request over the control channel,
+       * which gets through where RTCP is filtered */
+      g_autoptr (JsonNode) keyframe = hn_control_message_new (HN_CONTROL_MESSAGE_KEYFRAME);
+
+      hn_control_server_send (self->control, id, keyframe, NULL);
+    }
+  }
+
+  /* lay the program out */
+  hn_program_hide_all (hm->program);
+  for (guint i = 0; i < cells->len; i++) {
+    HnLayoutCell *cell = &g_array_index (cells, HnLayoutCell, i);
+    gint slot =
+        cell->site_id == NULL ? HN_PROGRAM_CHAIR : hn_hub_meeting_slot_of (hm, cell->site_id);
+
+    /* a site on screen that is not joined (offline) leaves its cell black */
+    if (cell->site_id != NULL && slot < 0)
+      continue;
+    hn_program_set_cell (hm->program, slot, cell->x, cell->y, cell->width, cell->height,
+                         cell->zorder);
+  }
+  for (guint i = 0; i < HN_PROGRAM_SLOTS; i++) {
+    if (hm->slot_site[i] != NULL)
+      hn_program_set_slot_audible (
+          hm->program, i,
+          g_ptr_array_find_with_equal_func (audible, hm->slot_site[i], g_str_equal, NULL));
+  }
+}
+
+static void
+hn_hub_meeting_changed_cb (HnMeeting *meeting, HnMeetingChange change, gpointer user_data)
+{
+  HnHubMeeting *hm = user_data;
+  HnHub *self = hm->hub;
+
+  if (change & HN_MEETING_CHANGE_FLOOR) {
+    const gchar *floor = hn_meeting_get_floor (meeting);
+    GHashTableIter iter;
+    const gchar *id;
+
+    g_hash_table_iter_init (&iter, hm->joined);
+    while (g_hash_table_iter_next (&iter, (gpointer *) &id, NULL)) {
+      g_autoptr (JsonNode) message =
+          hn_control_message_new_floor (hn_meeting_get_id (meeting), floor);
+
+      hn_control_server_send (self->control, id, message, NULL);
+    }
+  }
+  hn_hub_meeting_apply (hm);
+}
+
+/* --- control channel events --- */
+
+static void
+hn_hub_site_online_cb (HnControlServer *control, const gchar *site_id, gpointer user_data)
+{
+  HnHub *self = user_data;
+  HnHubMeeting *hm = g_hash_table_lookup (self->site_meeting, site_id);
+
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "SITE_ID", site_id, "LINK_STATE", "standby",
+                    "MESSAGE", "%s online from %s", site_id,
+                    hn_control_server_get_address (control, site_id));
+  if (hm != NULL) {
+    /* a new connection may bring new SSRCs and ports */
+    hn_hub_meeting_leave (hm, site_id, FALSE);
+    hn_hub_meeting_join (hm, site_id);
+  }
+  hn_hub_emit_changed (self);
+}
+
+static void
+hn_hub_site_offline_cb (HnControlServer *control, const gchar *site_id, gpointer user_data)
+{
+  HnHub *self = user_data;
+  HnHubMeeting *hm = g_hash_table_lookup (self->site_meeting, site_id);
+
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "SITE_ID", site_id, "LINK_STATE", "offline",
+                    "MESSAGE", "%s offline", site_id);
+  if (hm != NULL) {
+    hn_hub_meeting_leave (hm, site_id, FALSE);
+    hn_hub_meeting_apply (hm);
+  }
+  hn_hub_emit_changed (self);
+}
+
+static void
+hn_hub_message_cb (HnControlServer *control,
+                   const gchar *site_id,
+                   JsonNode *message,
+                   gpointer user_data)
+{
+  HnHub *self = user_data;
+  HnHubMeeting *hm = g_hash_table_lookup (self->site_meeting, site_id);
+  g_autoptr (GError) error = NULL;
+
+  switch (hn_control_message_peek_type (message)) {
+  case HN_CONTROL_MESSAGE_FLOOR_REQUEST:
+    if (hm != NULL && !hn_meeting_request_floor (hm->meeting, site_id, &error))
+      g_debug ("floor request of %s: %s", site_id, error->message);
+    break;
+  case HN_CONTROL_MESSAGE_FLOOR_CANCEL:
+    if (hm != NULL && !hn_meeting_cancel_floor_request (hm->meeting, site_id, &error))
+      g_debug ("floor cancel of %s: %s", site_id, error->message);
+    break;
+  default:
+    break;
+  }
+}
+
+/* --- life --- */
+
+static void
+hn_hub_update_known_sites (HnHub *self)
+{
+  GPtrArray *sites = hn_config_get_sites (self->config);
+  g_autoptr (GStrvBuilder) ids = g_strv_builder_new ();
+  g_auto (GStrv) strv = NULL;
+
+  for (guint i = 0; i < sites->len; i++) {
+    if (hn_site_get_tier (sites->pdata[i]) != HN_TIER_HUB)
+      g_strv_builder_add (ids, hn_site_get_id (sites->pdata[i]));
+  }
+  strv = g_strv_builder_end (ids);
+  hn_control_server_set_known_sites (self->control, (const gchar *const *) strv);
+}
+
+/**
+ * hn_hub_new:
+ * @state_dir: where the master key lives (master.key, created if missing)
+ *
+ * Opens the control channel's port and the return media ports, as the
+ * configuration says.
+ */
+HnHub *
+hn_hub_new (HnConfig *config, const gchar *state_dir, GError **error)
+{
+  g_autoptr (HnHub) self = g_object_new (HN_TYPE_HUB, NULL);
+  g_autofree gchar *key_path = g_build_filename (state_dir, "master.key", NULL);
+  const gchar *address = hn_config_get_listen_address (config);
+  guint media_port = hn_config_get_media_port (config);
+
+  self->config = g_object_ref (config);
+  self->state_dir = g_strdup (state_dir);
+  self->secrets = hn_secrets_new_from_file (key_path, TRUE, error);
+  if (self->secrets == NULL)
+    return NULL;
+  self->receiver =
+      hn_return_receiver_new (address, media_port, media_port != 0 ? media_port + 1 : 0, error);
+  if (self->receiver == NULL) {
+    g_prefix_error (error, "return media on %s port %u: ", address, media_port);
+    return NULL;
+  }
+  self->control = hn_control_server_new (self->secrets);
+  hn_hub_update_known_sites (self);
+  g_signal_connect_object (self->control, "site-online", G_CALLBACK (hn_hub_site_online_cb), self,
+                           0);
+  g_signal_connect_object (self->control, "site-offline", G_CALLBACK (hn_hub_site_offline_cb), self,
+                           0);
+  g_signal_connect_object (self->control, "message", G_CALLBACK (hn_hub_message_cb), self, 0);
+  if (!hn_control_server_listen (self->control, address, hn_config_get_control_port (config),
+                                 error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+/**
+ * hn_hub_close:
+ *
+ * Stops every meeting (rooms go back to standby) and closes the control
+ * channel.
+ */
+void
+hn_hub_close (HnHub *self)
+{
+  g_return_if_fail (HN_IS_HUB (self));
+
+  while (self->meeting_order->len > 0) {
+    HnHubMeeting *hm = self->meeting_order->pdata[self->meeting_order->len - 1];
+
+    hn_hub_stop_meeting (self, hn_meeting_get_id (hm->meeting), NULL);
+  }
+  if (self->control != NULL)
+    hn_control_server_close (self->control);
+}
+
+/**
+ * hn_hub_set_config:
+ *
+ * Takes a reloaded configuration: a site that is gone leaves its meeting.
+ */
+void
+hn_hub_set_config (HnHub *self, HnConfig *config)
+{
+  g_autoptr (GPtrArray) gone = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  const gchar *id;
+
+  g_return_if_fail (HN_IS_HUB (self));
+  g_return_if_fail (HN_IS_CONFIG (config));
+
+  g_hash_table_iter_init (&iter, self->site_meeting);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &id, NULL)) {
+    if (hn_config_get_site (config, id) == NULL)
+      g_ptr_array_add (gone, g_strdup (id));
+  }
+  for (guint i = 0; i < gone->len; i++) {
+    HnHubMeeting *hm = g_hash_table_lookup (self->site_meeting, gone->pdata[i]);
+
+    hn_hub_remove_site (self, hn_meeting_get_id (hm->meeting), gone->pdata[i], NULL);
+  }
+  g_set_object (&self->config, config);
+  hn_hub_update_known_sites (self);
+  hn_hub_emit_changed (self);
+}
+
+HnConfig *
+hn_hub_get_config (HnHub *self)
+{
+  g_return_val_if_fail (HN_IS_HUB (self), NULL);
+  return self->config;
+}
+
+guint
+hn_hub_get_control_port (HnHub *self)
+{
+  g_return_val_if_fail (HN_IS_HUB (self), 0);
+  return hn_control_server_get_port (self->control);
+}
+
+void
+hn_hub_get_media_ports (HnHub *self, guint *rtp_port, guint *rtcp_port)
+{
+  g_return_if_fail (HN_IS_HUB (self));
+  hn_return_receiver_get_ports (self->receiver, rtp_port, rtcp_port);
+}
+
+/**
+ * hn_hub_get_site_token:
+ *
+ * Returns: the token the room's endpoint must present (see HnSecrets)
+ */
+gchar *
+hn_hub_get_site_token (HnHub *self, const gchar *site_id, GError **error)
+{
+  HnSite *site;
+
+  g_return_val_if_fail (HN_IS_HUB (self), NULL);
+
+  site = hn_config_get_site (self->config, site_id);
+  if (site == NULL) {
+    g_set_error (error, HN_ERROR, HN_ERROR_NOT_FOUND, "no site '%s'", site_id);
+    return NULL;
+  }
+  if (hn_site_get_tier (site) == HN_TIER_HUB) {
+    g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
+                 "%s is the hub itself; it has no endpoint token", site_id);
+    return NULL;
+  }
+  return hn_secrets_get_site_token (self->secrets, site_id);
+}
+
+gboolean
+hn_hub_is_site_online (HnHub *self, const gchar *site_id)
+{
+  g_return_val_if_fail (HN_IS_HUB (self), FALSE);
+  return hn_control_server_is_online (self->control, site_id);
+}
+
+guint
+hn_hub_count_online (HnHub *self)
+{
+  g_auto (GStrv) online = NULL;
+
+  g_return_val_if_fail (HN_IS_HUB (self), 0);
+  online = hn_control_server_list_online (self->control);
+  return g_strv_length (online);
+}
+
+/**
+ * hn_hub_describe:
+ *
+ * Returns: the one line systemctl status shows, e.g.
+ *   "2 meetings, 143/147 rooms online"
+ */
+gchar *
+hn_hub_describe (HnHub *self)
+{
+  guint rooms = 0;
+  GPtrArray *sites;
+
+  g_return_val_if_fail (HN_IS_HUB (self), NULL);
+
+  sites = hn_config_get_sites (self->config);
+  for (guint i = 0; i < sites->len; i++)
+    rooms += hn_site_get_tier (sites->pdata[i]) != HN_TIER_HUB;
+  return g_strdup_printf ("%u meeting%s, %u/%u rooms online", self->meeting_order->len,
+                          self->meeting_order->len == 1 ? "" : "s", hn_hub_count_online (self),
+                          rooms);
+}
+
+/* --- meetings --- */
+
+static HnHubMeeting *
+hn_hub_lookup (HnHub *self, const gchar *meeting_id, GError **error)
+{
+  HnHubMeeting *hm = g_hash_table_lookup (self->meetings, meeting_id);
+
+  if (hm == NULL)
+    g_set_error (error, HN_ERROR, HN_ERROR_NOT_FOUND, "no meeting '%s' is running", meeting_id);
+  return hm;
+}
+
+static gboolean
+hn_hub_parse_monitor (const gchar *monitor, gchar **host, guint *port, GError **error)
+{
+  g_autoptr (GSocketConnectable) address = NULL;
+  g_autoptr (GError) local_error = NULL;
+
+  address = g_network_address_parse (monitor, 0, &local_error);
+  if (address == NULL || g_network_address_get_port (G_NETWORK_ADDRESS (address)) == 0 ||
+      g_network_address_get_port (G_NETWORK_ADDRESS (address)) > 65533) {
+    g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
+                 "monitor '%s' is not HOST:PORT (video on PORT, audio on PORT+2)", monitor);
+    return FALSE;
+  }
+  *host = g_strdup (g_network_address_get_hostname (G_NETWORK_ADDRESS (address)));
+  *port = g_network_address_get_port (G_NETWORK_ADDRESS (address));
+  return TRUE;
+}
+
+/**
+ * hn_hub_start_meeting:
+ *
+ * Starts a meeting: its program runs at once and every participant that
+ * is online joins; the others join when they come online.
+ *
+ * Returns: (transfer none): the meeting, or %NULL with HN_ERROR_CONFLICT
+ *   when it runs already or a site is in another meeting
+ */
+HnMeeting *
+hn_hub_start_meeting (HnHub *self, const HnMeetingRequest *request, GError **error)
+{
+  g_autoptr (GPtrArray) sites = NULL;
+  g_autoptr (HnMeeting) meeting = NULL;
+  g_autoptr (HnProgram) program = NULL;
+  g_autoptr (HnFeed) feed = NULL;
+  g_autofree gchar *monitor_host = NULL;
+  const HnProgramFormat *format = hn_config_get_program_format (self->config);
+  const gchar *source = request->source != NULL ? request->source : "test";
+  HnProgramConfig pc = { 0 };
+  HnLayout layout = HN_LAYOUT_SINGLE;
+  guint monitor_port = 0;
+  HnHubMeeting *hm;
+
+  g_return_val_if_fail (HN_IS_HUB (self), NULL);
+  g_return_val_if_fail (request != NULL && request->id != NULL, NULL);
+
+  if (g_hash_table_contains (self->meetings, request->id)) {
+    g_set_error (error, HN_ERROR, HN_ERROR_CONFLICT, "meeting %s is already running", request->id);
+    return NULL;
+  }
+  if (request->sites == NULL) {
+    g_set_error_literal (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
+                         "a meeting needs its sites (a selector such as 'all' or "
+                         "'district:huyen-tam-dao')");
+    return NULL;
+  }
+  sites = hn_site_selector_resolve (request->sites, self->config, error);
+  if (sites == NULL)
+    return NULL;
+  for (guint i = 0; i < sites->len; i++) {
+    const gchar *id = hn_site_get_id (sites->pdata[i]);
+    HnHubMeeting *other = g_hash_table_lookup (self->site_meeting, id);
+
+    if (other != NULL) {
+      g_set_error (error, HN_ERROR, HN_ERROR_CONFLICT, "site %s is already in meeting %s", id,
+                   hn_meeting_get_id (other->meeting));
+      return NULL;
+    }
+  }
+  if (request->layout != NULL && !hn_layout_from_string (request->layout, &layout)) {
+    g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
+                 "unknown layout '%s'; expected single, pip or grid", request->layout);
+    return NULL;
+  }
+  if (!hn_feed_source_is_valid (source, error))
+    return NULL;
+  if (request->monitor != NULL &&
+      !hn_hub_parse_monitor (request->monitor, &monitor_host, &monitor_port, error))
+    return NULL;
+  meeting = hn_meeting_new (request->id, request->title != NULL ? request->title : request->id,
+                            source, layout, sites, error);
+  if (meeting == NULL)
+    return NULL;
+
+  pc.name = request->id;
+  pc.width = format->width;
+  pc.height = format->height;
+  pc.framerate = format->framerate;
+  pc.video_bitrate = format->video_bitrate;
+  pc.audio_bitrate = format->audio_bitrate;
+  pc.bind_address = hn_config_get_listen_address (self->config);
+  program = hn_program_new (&pc, error);
+  if (program == NULL)
+    return NULL;
+  feed = hn_feed_new (source, hn_program_get_chair_video_channel (program),
+                      hn_program_get_chair_audio_channel (program), format->width, format->height,
+                      format->framerate, error);
+  if (feed == NULL || !hn_feed_start (feed, error))
+    return NULL;
+  if (monitor_host != NULL &&
+      !hn_program_add_destination (program, "monitor", monitor_host, monitor_port, 0,
+                                   monitor_port + 2, 0, error))
+    return NULL;
+
+  hm = g_new0 (HnHubMeeting, 1);
+  hm->hub = self;
+  hm->meeting = g_steal_pointer (&meeting);
+  hm->program = g_steal_pointer (&program);
+  hm->feed = g_steal_pointer (&feed);
+  hm->joined = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  hm->monitor = g_strdup (request->monitor);
+  hm->monitor_host = g_steal_pointer (&monitor_host);
+  hm->monitor_port = monitor_port;
+  g_ptr_array_add (self->meeting_order, hm);
+  g_hash_table_insert (self->meetings, (gpointer) hn_meeting_get_id (hm->meeting), hm);
+  for (guint i = 0; i < sites->len; i++)
+    g_hash_table_insert (self->site_meeting, (gpointer) hn_site_get_id (sites->pdata[i]), hm);
+  hm->changed_id =
+      g_signal_connect (hm->meeting, "changed", G_CALLBACK (hn_hub_meeting_changed_cb), hm);
+
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "MEETING_ID", request->id, "MESSAGE",
+                    "meeting %s started: %u sites, source %s, layout %s", request->id, sites->len,
+                    source, hn_layout_to_string (layout));
+  hn_hub_meeting_apply (hm);
+  for (guint i = 0; i < sites->len; i++) {
+    const gchar *id = hn_site_get_id (sites->pdata[i]);
+
+    if (hn_control_server_is_online (self->control, id))
+      hn_hub_meeting_join (hm, id);
+  }
+  hn_hub_emit_changed (self);
+  return hm->meeting;
+}
+
+/**
+ * hn_hub_stop_meeting:
+ *
+ * Ends a meeting; its rooms go back to standby.
+ */
+gboolean
+hn_hub_stop_meeting (HnHub *self, const gchar *meeting_id, GError **error)
+{
+  HnHubMeeting *hm;
+  GList *joined;
+  GPtrArray *sites;
+  g_autofree gchar *id = g_strdup (meeting_id);
+
+  g_return_val_if_fail (HN_IS_HUB (self), FALSE);
+
+  hm = hn_hub_lookup (self, meeting_id, error);
+  if (hm == NULL)
+    return FALSE;
+  g_clear_signal_handler (&hm->changed_id, hm->meeting);
+  joined = g_hash_table_get_keys (hm->joined);
+  for (GList *l = joined; l != NULL; l = l->next) {
+    g_autofree gchar *site = g_strdup (l->data);
+
+    hn_hub_meeting_leave (hm, site, TRUE);
+  }
+  g_list_free (joined);
+  sites = hn_meeting_get_sites (hm->meeting);
+  for (guint i = 0; i < sites->len; i++)
+    g_hash_table_remove (self->site_meeting, sites->pdata[i]);
+  g_hash_table_remove (self->meetings, id);
+  g_ptr_array_remove (self->meeting_order, hm);
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "MEETING_ID", id, "MESSAGE",
+                    "meeting %s stopped", id);
+  hn_hub_emit_changed (self);
+  return TRUE;
+}
+
+/**
+ * hn_hub_get_meeting:
+ *
+ * Returns: (transfer none): the running meeting, or %NULL with
+ *   HN_ERROR_NOT_FOUND
+ */
+HnMeeting *
+hn_hub_get_meeting (HnHub *self, const gchar *meeting_id, GError **error)
+{
+  HnHubMeeting *hm;
+
+  g_return_val_if_fail (HN_IS_HUB (self), NULL);
+
+  hm = hn_hub_lookup (self, meeting_id, error);
+  return hm != NULL ? hm->meeting : NULL;
+}
+
+/**
+ * hn_hub_list_meetings:
+ *
+ * Returns: (transfer container) (element-type HnMeeting): the running
+ *   meetings, in the order they started
+ */
+GPtrArray *
+hn_hub_list_meetings (HnHub *self)
+{
+  GPtrArray *list = g_ptr_array_new_with_free_func (g_object_unref);
+
+  g_return_val_if_fail (HN_IS_HUB (self), list);
+
+  for (guint i = 0; i < self->meeting_order->len; i++)
+    g_ptr_array_add (list,
+                     g_object_ref (((HnHubMeeting *) self->meeting_order->pdata[i])->meeting));
+  return list;
+}
+
+gboolean
+hn_hub_add_site (HnHub *self, const gchar *meeting_id, const gchar *site_id, GError **error)
+{
+  HnHubMeeting *hm;
+  HnHubMeeting *other;
+  HnSite *site;
+
+  g_return_val_if_fail (HN_IS_HUB (self), FALSE);
+
+  hm = hn_hub_lookup (self, meeting_id, error);
+  if (hm == NULL)
+    return FALSE;
+  site = hn_config_get_site (self->config, site_id);
+  if (site == NULL) {
+    g_set_error (error, HN_ERROR, HN_ERROR_NOT_FOUND, "no site '%s'", site_id);
+    return FALSE;
+  }
+  if (hn_site_get_tier (site) == HN_TIER_HUB) {
+    g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
+                 "%s is the hub: it chairs every meeting and is no participant", site_id);
+    return FALSE;
+  }
+  other = g_hash_table_lookup (self->site_meeting, site_id);
+  if (other != NULL && other != hm) {
+    g_set_error (error, HN_ERROR, HN_ERROR_CONFLICT, "site %s is already in meeting %s", site_id,
+                 hn_meeting_get_id (other->meeting));
+    return FALSE;
+  }
+  if (!hn_meeting_add_site (hm->meeting, site, error))
+    return FALSE;
+  g_hash_table_insert (self->site_meeting, (gpointer) hn_site_get_id (site), hm);
+  if (hn_control_server_is_online (self->control, site_id))
+    hn_hub_meeting_join (hm, site_id);
+  return TRUE;
+}
+
+gboolean
+hn_hub_remove_site (HnHub *self, const gchar *meeting_id, const gchar *site_id, GError **error)
+{
+  HnHubMeeting *hm;
+  g_autofree gchar *id = g_strdup (site_id);
+
+  g_return_val_if_fail (HN_IS_HUB (self), FALSE);
+
+  hm = hn_hub_lookup (self, meeting_id, error);
+  if (hm == NULL)
+    return FALSE;
+  if (!hn_meeting_has_site (hm->meeting, id)) {
+    g_set_error (error, HN_ERROR, HN_ERROR_NOT_FOUND, "%s is not in meeting %s", id, meeting_id);
+    return FALSE;
+  }
+  hn_hub_meeting_leave (hm, id, TRUE);
+  g_hash_table_remove (self->site_meeting, id);
+  return hn_meeting_remove_site (hm->meeting, id, error);
+}
+
+gboolean
+hn_hub_set_floor (HnHub *self, const gchar *meeting_id, const gchar *site_id, GError **error)
+{
+  HnHubMeeting *hm;
+
+  g_return_val_if_fail (HN_IS_HUB (self), FALSE);
+
+  hm = hn_hub_lookup (self, meeting_id, error);
+  return hm != NULL && hn_meeting_set_floor (hm->meeting, site_id, error);
+}
+
+gboolean
+hn_hub_set_muted (
+    HnHub *self, const gchar *meeting_id, const gchar *site_id, gboolean muted, GError **error)
+{
+  HnHubMeeting *hm;
+
+  g_return_val_if_fail (HN_IS_HUB (self), FALSE);
+
+  hm = hn_hub_lookup (self, meeting_id, error);
+  if (hm == NULL || !hn_meeting_set_muted (hm->meeting, site_id, muted, error))
+    return FALSE;
+  /* the hub stops mixing the room at once; the room is told too, so it can
+   * show it and stop sending sound */
+  if (g_hash_table_contains (hm->joined, site_id)) {
+    g_autoptr (JsonNode) message = hn_control_message_new_mute (meeting_id, muted);
+
+    hn_control_server_send (self->control, site_id, message, NULL);
+  }
+  return TRUE;
+}
+
+gboolean
+hn_hub_set_layout (HnHub *self, const gchar *meeting_id, const gchar *layout, GError **error)
+{
+  HnHubMeeting *hm;
+  HnLayout l;
+
+  g_return_val_if_fail (HN_IS_HUB (self), FALSE);
+
+  hm = hn_hub_lookup (self, meeting_id, error);
+  if (hm == NULL)
+    return FALSE;
+  if (layout == NULL || !hn_layout_from_string (layout, &l)) {
+    g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
+                 "unknown layout '%s'; expected single, pip or grid", layout);
+    return FALSE;
+  }
+  hn_meeting_set_layout (hm->meeting, l);
+  return TRUE;
+}
+
+/**
+ * hn_hub_get_program_sdp:
+ *
+ * Returns: the SDP of the program as sent to the meeting's monitor
+ */
+gchar *
+hn_hub_get_program_sdp (HnHub *self, const gchar *meeting_id, GError **error)
+{
+  HnHubMeeting *hm;
+
+  g_return_val_if_fail (HN_IS_HUB (self), NULL);
+
+  hm = hn_hub_lookup (self, meeting_id, error);
+  if (hm == NULL)
+    return NULL;
+  if (hm->monitor_host == NULL) {
+    g_set_error (error, HN_ERROR, HN_ERROR_NOT_FOUND,
+                 "meeting %s has no monitor output; start it with a monitor HOST:PORT", meeting_id);
+    return NULL;
+  }
+  return hn_program_get_sdp (hm->program, hm->monitor_host, hm->monitor_port, hm->monitor_port + 2,
+                             error);
+}
+
+static void
+hn_hub_add_stream_json (JsonBuilder *b,
+                        HnReturnReceiver *receiver,
+                        const gchar *site_id,
+                        HnLegStream stream,
+                        gint64 now)
+{
+  HnLegStreamStats st;
+
+  json_builder_set_member_name (b, stream == HN_LEG_VIDEO ? "video" : "audio");
+  json_builder_begin_object (b);
+  if (hn_return_receiver_get_stats (receiver, site_id, stream, &st)) {
+    json_builder_set_member_name (b, "packets");
+    json_builder_add_int_value (b, st.packets);
+    json_builder_set_member_name (b, "last-packet-age-ms");
+    if (st.last_packet_us > 0)
+      json_builder_add_int_value (b, (now - st.last_packet_us) / 1000);
+    else
+      json_builder_add_null_value (b);
+    json_builder_set_member_name (b, "jitter-ms");
+    json_builder_add_double_value (b, st.jitter_ms);
+    json_builder_set_member_name (b, "packets-lost");
+    json_builder_add_int_value (b, st.packets_lost);
+    json_builder_set_member_name (b, "decoded");
+    json_builder_add_boolean_value (b, st.decoded);
+  }
+  json_builder_end_object (b);
+}
+
+/**
+ * hn_hub_meeting_to_json:
+ *
+ * Returns: the meeting as the API shows it, with each participant's link
+ */
+JsonNode *
+hn_hub_meeting_to_json (HnHub *self, HnMeeting *meeting)
+{
+  g_autoptr (JsonNode) node = NULL;
+  HnHubMeeting *hm;
+  JsonObject *o;
+  JsonArray *participants;
+  gint64 now = g_get_monotonic_time ();
+
+  g_return_val_if_fail (HN_IS_HUB (self), NULL);
+  g_return_val_if_fail (HN_IS_MEETING (meeting), NULL);
+
+  hm = g_hash_table_lookup (self->meetings, hn_meeting_get_id (meeting));
+  node = hn_meeting_to_json (meeting);
+  o = json_node_get_object (node);
+  participants = json_object_get_array_member (o, "participants");
+  for (guint i = 0; participants != NULL && i < json_array_get_length (participants); i++) {
+    JsonObject *p = json_array_get_object_element (participants, i);
+    const gchar *id = json_object_get_string_member (p, "id");
+    g_autoptr (JsonBuilder) b = json_builder_new ();
+
+    json_object_set_boolean_member (p, "online", hn_control_server_is_online (self->control, id));
+    json_object_set_boolean_member (p, "joined",
+                                    hm != NULL && g_hash_table_contains (hm->joined, id));
+    json_builder_begin_object (b);
+    hn_hub_add_stream_json (b, self->receiver, id, HN_LEG_VIDEO, now);
+    hn_hub_add_stream_json (b, self->receiver, id, HN_LEG_AUDIO, now);
+    json_builder_end_object (b);
+    json_object_set_member (p, "media", json_builder_get_root (b));
+  }
+  if (hm != NULL) {
+    g_autoptr (JsonBuilder) b = json_builder_new ();
+
+    if (hm->monitor != NULL)
+      json_object_set_string_member (o, "monitor", hm->monitor);
+    else
+      json_object_set_null_member (o, "monitor");
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "frames-encoded");
+    json_builder_add_int_value (b, hn_program_get_frames_encoded (hm->program));
+    json_builder_set_member_name (b, "destinations");
+    json_builder_add_int_value (b, hn_program_get_n_destinations (hm->program));
+    json_builder_end_object (b);
+    json_object_set_member (o, "program", json_builder_get_root (b));
+  }
+  return g_steal_pointer (&node);
+}
