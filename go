@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # hoinghi's one entry point for developers and CI.
 #
-#   ./go run      set up, build, and run the hub daemon on ./sites.conf
-#                 (socket, state and log under .run/); Ctrl-C stops it
+#   ./go run      set up, build, and run the hub daemon on ./sites.conf with
+#                 four simulated rooms in a demo meeting (socket, state and
+#                 logs under .run/); Ctrl-C stops it all
 #   ./go test     set up, build, and run every test (meson test), then the
 #                 unit and fixture tests under valgrind (no definite leaks)
 #                 and everything again under ASan+UBSan
@@ -23,7 +24,7 @@ packages=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
-  systemd clang-format python3 valgrind ffmpeg
+  systemd clang-format python3 valgrind ffmpeg jq
 )
 
 say() { printf '==> %s\n' "$*" >&2; }
@@ -88,6 +89,72 @@ asan() {
     run_tests build-asan --no-suite style "$@"
 }
 
+# ./go run: the hub on the shipped sites.conf (plus a demo drop-in that
+# keeps it on loopback and small), four simulated rooms, and a meeting
+demo() {
+  local run=$top/.run ctl=(build/cli/hoinghictl --socket "$top/.run/control.sock")
+  local rooms=(huyen-tam-dao:0xd02020:440 tt-tam-dao:0x20a040:550 xa-dao-tru:0x2060e0:660 xa-yen-duong:0xe0c020:880)
+  local i port
+  pids=()
+  rm -rf "$run/sites.conf.d" "$run/rooms"
+  mkdir -p "$run/sites.conf.d" "$run/rooms"
+  cp sites.conf "$run/sites.conf"
+  cat > "$run/sites.conf.d/50-demo.conf" <<'CONF'
+# ./go run: the hub on loopback, free ports, and a program small enough for
+# a hub and four simulated rooms to share one modest machine
+[hub]
+listen-address=127.0.0.1
+control-port=0
+media-port=0
+program-size=640x360
+program-framerate=25
+program-video-bitrate=800
+
+[defaults]
+video-size=320x180
+video-framerate=15
+video-bitrate=300
+CONF
+  # pids is global: the EXIT trap runs after the function's locals are gone
+  cleanup() { kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; }
+  trap cleanup EXIT
+  trap 'exit 130' INT TERM
+  build/hoinghid --role hub --config "$run/sites.conf" --socket "$run/control.sock" \
+    --state-dir "$run/state" "$@" 2>>"$run/hoinghid.log" &
+  pids+=($!)
+  for i in $(seq 100); do "${ctl[@]}" status >/dev/null 2>&1 && break; sleep 0.1; done
+  port=$("${ctl[@]}" --json status | python3 -c 'import json,sys; print(json.load(sys.stdin)["control-port"])') ||
+    { echo "go: the hub did not start; see $run/hoinghid.log" >&2; exit 1; }
+  for r in "${rooms[@]}"; do
+    IFS=: read -r id color tone <<<"$r"
+    "${ctl[@]}" token "$id" > "$run/rooms/$id.token"
+    build/hoinghid --role endpoint --config "$run/rooms/$id.conf" --site "$id" --hub "127.0.0.1:$port" \
+      --token-file "$run/rooms/$id.token" --source test --test-color "$color" --test-tone "$tone" \
+      --sink none --socket "$run/rooms/$id.sock" --state-dir "$run/rooms/$id" \
+      2>>"$run/rooms/$id.log" &
+    pids+=($!)
+  done
+  for i in $(seq 101); do
+    [ "$("${ctl[@]}" --json status | python3 -c 'import json,sys; print(json.load(sys.stdin)["sites-online"])')" = 4 ] && break
+    [ "$i" = 101 ] && { echo "go: the simulated rooms did not come online; see $run/rooms/*.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  "${ctl[@]}" meeting start demo --title "Giao ban (demo)" --layout grid --monitor 127.0.0.1:5600 \
+    --sites huyen-tam-dao,tt-tam-dao,xa-dao-tru,xa-yen-duong
+  "${ctl[@]}" floor demo xa-dao-tru
+  for i in $(seq 50); do "${ctl[@]}" sdp demo > "$run/program.sdp" 2>/dev/null && break; sleep 0.1; done
+  cat >&2 <<MSG
+
+==> hoinghid (hub) runs on sites.conf (+ .run/sites.conf.d/50-demo.conf), with 4 simulated rooms
+    and the meeting "demo". Log: .run/hoinghid.log; rooms' logs: .run/rooms/. In another terminal:
+      ./go ctl meeting show demo        ./go ctl floor demo tt-tam-dao      ./go ctl layout demo pip
+      ./go ctl sites --tier district    ./go ctl status
+    Watch the program: ffplay -protocol_whitelist file,udp,rtp .run/program.sdp
+    (./go ctl is build/cli/hoinghictl --socket .run/control.sock). Ctrl-C stops everything.
+MSG
+  wait "${pids[0]}"
+}
+
 cmd=${1:-help}
 [ $# -gt 0 ] && shift
 case "$cmd" in
@@ -104,14 +171,7 @@ case "$cmd" in
     setup; asan "$@" ;;
   run)
     setup; build build
-    mkdir -p .run
-    cat >&2 <<MSG
-==> hoinghid (hub) starts on sites.conf; socket .run/control.sock, state .run/state, log .run/hoinghid.log
-    In another terminal:  ./go ctl status    ./go ctl sites --tier district    ./go ctl site xa-dao-tru
-    (that is: build/cli/hoinghictl --socket .run/control.sock VERB). Ctrl-C stops the daemon.
-MSG
-    exec build/hoinghid --role hub --config "$top/sites.conf" --socket "$top/.run/control.sock" \
-      --state-dir "$top/.run/state" "$@" 2> >(tee -a .run/hoinghid.log >&2) ;;
+    demo "$@" ;;
   ctl)
     [ -x build/cli/hoinghictl ] || { setup; build build; }
     exec build/cli/hoinghictl --socket "$top/.run/control.sock" "$@" ;;

@@ -545,6 +545,7 @@ hn_program_set_cell (
   g_return_if_fail (slot >= HN_PROGRAM_CHAIR && slot < HN_PROGRAM_SLOTS);
 
   pad = self->video_pads[slot + 1];
+  GST_DEBUG_OBJECT (pad, "slot %d at %d,%d %dx%d, zorder %u", slot, x, y, width, height, zorder);
   g_object_set (pad, "xpos", x, "ypos", y, "width", width, "height", height, "zorder", zorder,
                 "alpha", 1.0, NULL);
 }
