@@ -403,8 +403,10 @@ hn_return_receiver_bus_cb (GstBus *bus, GstMessage *message, gpointer user_data)
     gst_message_parse_error (message, &error, &debug);
     st = hn_return_receiver_find_branch (self, GST_MESSAGE_SRC (message));
     if (st == NULL) {
-      /* the shared part failed: nothing to isolate, say it loudly */
-      g_critical ("return receiver: %s (%s)", error->message, debug);
+      /* the shared part failed: nothing to isolate; the rooms' legs are
+       * down until the hub restarts, so say it loudly */
+      g_warning ("return receiver failed: %s (%s); rooms' feeds are not received", error->message,
+                 debug);
       break;
     }
     g_warning ("leg %s %s: %s; rebuilding its decoder", st->leg->site_id, stream_names[st->stream],
