@@ -9,15 +9,19 @@
 
 #define G_LOG_DOMAIN "hoinghi-cli"
 
+#include <glib-unix.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hn-build-config.h"
 #include "hn-cli.h"
 #include "hn-error.h"
 #include "hn-layout.h"
+#include "hn-link-health.h"
 #include "hn-site.h"
 #include "hn-util.h"
 
@@ -59,6 +63,17 @@ static gchar *arg_monitor;
 static gboolean arg_none;
 static gboolean arg_requests;
 static gboolean arg_cancel;
+static gchar *arg_meeting;
+static gchar *arg_state;
+static gchar *arg_warn_down;
+static gchar *arg_crit_down;
+static gchar *arg_warn_mos;
+static gchar *arg_crit_mos;
+static gchar *arg_interval;
+
+/* What run() returns when the verb succeeded; only `health` sets another
+ * (the monitoring plugins' 0/1/2/3) */
+static int verb_exit_status = EXIT_SUCCESS;
 
 static const GOptionEntry global_options[] = {
   { "socket", 's', 0, G_OPTION_ARG_FILENAME, &arg_socket,
@@ -93,6 +108,38 @@ static const GOptionEntry start_options[] = {
 
 static const GOptionEntry request_floor_options[] = {
   { "cancel", 0, 0, G_OPTION_ARG_NONE, &arg_cancel, "Withdraw the request", NULL },
+  G_OPTION_ENTRY_NULL,
+};
+
+static const GOptionEntry health_options[] = {
+  { "warn-down", 0, 0, G_OPTION_ARG_STRING, &arg_warn_down,
+    "WARNING when at least N participants (or N% of them) are down or offline (default: 1)",
+    "N|N%" },
+  { "crit-down", 0, 0, G_OPTION_ARG_STRING, &arg_crit_down,
+    "CRITICAL when at least N participants (or N% of them) are down or offline (default: 10%)",
+    "N|N%" },
+  { "warn-mos", 0, 0, G_OPTION_ARG_STRING, &arg_warn_mos,
+    "WARNING when a link that is up has an estimated MOS below X", "X" },
+  { "crit-mos", 0, 0, G_OPTION_ARG_STRING, &arg_crit_mos,
+    "CRITICAL when a link that is up has an estimated MOS below X", "X" },
+  { "meeting", 0, 0, G_OPTION_ARG_STRING, &arg_meeting,
+    "Check only this meeting (default: every running meeting)", "ID" },
+  G_OPTION_ENTRY_NULL,
+};
+
+static const GOptionEntry links_options[] = {
+  { "meeting", 0, 0, G_OPTION_ARG_STRING, &arg_meeting, "Only the participants of this meeting",
+    "ID" },
+  { "state", 0, 0, G_OPTION_ARG_STRING, &arg_state,
+    "Only links in this state: offline, standby, connecting, up, degraded or down", "STATE" },
+  G_OPTION_ENTRY_NULL,
+};
+
+static const GOptionEntry watch_options[] = {
+  { "meeting", 0, 0, G_OPTION_ARG_STRING, &arg_meeting, "Only the participants of this meeting",
+    "ID" },
+  { "interval", 0, 0, G_OPTION_ARG_STRING, &arg_interval,
+    "Seconds between two refreshes (default: 2)", "S" },
   G_OPTION_ENTRY_NULL,
 };
 
@@ -188,7 +235,7 @@ fields_print (GPtrArray *fields)
  * characters, not bytes. The last column is not padded, so no line ends in
  * blanks. @cells holds the rows one after the other. */
 static void
-table_print (const gchar *const *header, guint n_columns, GPtrArray *cells)
+table_append (GString *out, const gchar *const *header, guint n_columns, GPtrArray *cells)
 {
   g_autofree glong *width = g_new0 (glong, n_columns);
 
@@ -202,10 +249,20 @@ table_print (const gchar *const *header, guint n_columns, GPtrArray *cells)
     const gchar *cell = i < n_columns ? header[c] : cells->pdata[i - n_columns];
 
     if (c + 1 < n_columns)
-      g_print ("%s%*s", cell, (int) (width[c] - g_utf8_strlen (cell, -1) + 2), "");
+      g_string_append_printf (out, "%s%*s", cell, (int) (width[c] - g_utf8_strlen (cell, -1) + 2),
+                              "");
     else
-      g_print ("%s\n", cell);
+      g_string_append_printf (out, "%s\n", cell);
   }
+}
+
+static void
+table_print (const gchar *const *header, guint n_columns, GPtrArray *cells)
+{
+  g_autoptr (GString) out = g_string_new (NULL);
+
+  table_append (out, header, n_columns, cells);
+  g_print ("%s", out->str);
 }
 
 static void
@@ -1107,6 +1164,593 @@ verb_request_floor (HnCli *cli, gchar **argv, GError **error)
   return TRUE;
 }
 
+/* --- link health: health, links, watch --- */
+
+/* A number, whether json-glib read it as a double or an integer;
+ * @fallback when absent or null (unknown) */
+static gdouble
+member_double (JsonObject *object, const gchar *name, gdouble fallback)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+  GType type = node != NULL ? json_node_get_value_type (node) : G_TYPE_INVALID;
+
+  if (type == G_TYPE_DOUBLE)
+    return json_node_get_double (node);
+  if (type == G_TYPE_INT64)
+    return json_node_get_int (node);
+  return fallback;
+}
+
+/* The lower MOS of a link's two directions; negative when neither is
+ * known */
+static gdouble
+link_worst_mos (JsonObject *link)
+{
+  static const gchar *const directions[] = { "hub-to-site", "site-to-hub" };
+  gdouble worst = -1;
+
+  for (guint d = 0; d < G_N_ELEMENTS (directions); d++) {
+    gdouble mos = member_double (member_object (link, directions[d]), "mos", -1);
+
+    if (mos >= 0 && (worst < 0 || mos < worst))
+      worst = mos;
+  }
+  return worst;
+}
+
+static JsonObject *
+array_object (JsonArray *array, guint i)
+{
+  JsonNode *node = json_array_get_element (array, i);
+
+  return JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+/* GET /api/v1/links with --meeting and --state; returns the answer and
+ * its "links" */
+static JsonNode *
+get_links (HnCli *cli, const gchar *meeting, const gchar *state, JsonArray **links, GError **error)
+{
+  g_autoptr (GString) path = g_string_new ("/api/v1/links");
+  g_autoptr (JsonNode) root = NULL;
+  JsonObject *answer;
+
+  if (meeting != NULL)
+    append_query (path, "meeting", meeting);
+  if (state != NULL)
+    append_query (path, "state", state);
+  root = hn_cli_get_json (cli, path->str, error);
+  if (root == NULL)
+    return NULL;
+  answer = answer_object (root, path->str, error);
+  if (answer == NULL)
+    return NULL;
+  *links = member_array (answer, "links");
+  if (*links == NULL) {
+    g_set_error (error, HN_ERROR, HN_ERROR_FAILED,
+                 "invalid answer from hoinghid for %s: no \"links\" list", path->str);
+    return NULL;
+  }
+  return g_steal_pointer (&root);
+}
+
+/* "0.3%" of one direction, "-" when unknown */
+static gchar *
+describe_loss (JsonObject *direction)
+{
+  gdouble loss = member_double (direction, "loss-pct", -1);
+
+  return loss >= 0 ? g_strdup_printf ("%.1f%%", loss) : g_strdup ("-");
+}
+
+/* LOSS↑ is what the room sends (site→hub), LOSS↓ what it receives */
+static const gchar *const links_header[] = { "SITE",  "STATE", "FOR", "MEETING", "LOSS↑",
+                                             "LOSS↓", "RTT",   "MOS", "LAST" };
+
+static void
+links_add_row (GPtrArray *cells, JsonObject *link)
+{
+  JsonObject *up = member_object (link, "site-to-hub");
+  JsonObject *down = member_object (link, "hub-to-site");
+  gint64 since_ms = member_int (link, "since-ms", -1);
+  gdouble rtt = MAX (member_double (up, "rtt-ms", -1), member_double (down, "rtt-ms", -1));
+  gdouble mos = link_worst_mos (link);
+
+  g_ptr_array_add (cells, g_strdup (member_string (link, "site", "-")));
+  g_ptr_array_add (cells, g_strdup (member_string (link, "state", "-")));
+  g_ptr_array_add (cells,
+                   since_ms >= 0 ? hn_util_format_duration (since_ms / 1000) : g_strdup ("-"));
+  g_ptr_array_add (cells, g_strdup (member_string (link, "meeting", "-")));
+  g_ptr_array_add (cells, describe_loss (up));
+  g_ptr_array_add (cells, describe_loss (down));
+  g_ptr_array_add (cells, rtt >= 0 ? g_strdup_printf ("%.0f ms", rtt) : g_strdup ("-"));
+  g_ptr_array_add (cells, mos >= 0 ? g_strdup_printf ("%.2f", mos) : g_strdup ("-"));
+  g_ptr_array_add (cells, describe_age_ms (link, "last-packet-age-ms"));
+}
+
+/* The links as a table, in the daemon's order (worst first) */
+static void
+links_append_table (GString *out, JsonArray *links)
+{
+  g_autoptr (GPtrArray) cells = g_ptr_array_new_with_free_func (g_free);
+  guint n_links = json_array_get_length (links);
+
+  for (guint i = 0; i < n_links; i++)
+    links_add_row (cells, array_object (links, i));
+  if (n_links > 0)
+    table_append (out, links_header, G_N_ELEMENTS (links_header), cells);
+  g_string_append_printf (out, "%u link%s\n", n_links, n_links == 1 ? "" : "s");
+}
+
+/* Checked here too, for a "did you mean" before anything is sent */
+static gboolean
+check_link_state (const gchar *state, GError **error)
+{
+  const gchar *names[HN_LINK_STATE_LAST + 1] = { NULL };
+  g_autofree gchar *list = NULL;
+  const gchar *suggestion;
+
+  for (HnLinkState s = 0; s < HN_LINK_STATE_LAST; s++) {
+    names[s] = hn_link_state_to_string (s);
+    if (g_str_equal (state, names[s]))
+      return TRUE;
+  }
+  suggestion = hn_util_suggest (state, names);
+  if (suggestion != NULL) {
+    g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
+                 "unknown link state '%s'; did you mean '%s'?", state, suggestion);
+    return FALSE;
+  }
+  list = g_strjoinv (", ", (gchar **) names);
+  g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
+               "unknown link state '%s'; expected one of: %s", state, list);
+  return FALSE;
+}
+
+static gboolean
+verb_links (HnCli *cli, gchar **argv, GError **error)
+{
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (GString) out = g_string_new (NULL);
+  JsonArray *links = NULL;
+
+  if (arg_state != NULL && !check_link_state (arg_state, error))
+    return FALSE;
+  root = get_links (cli, arg_meeting, arg_state, &links, error);
+  if (root == NULL)
+    return FALSE;
+  if (print_json_answer (cli, root))
+    return TRUE;
+  links_append_table (out, links);
+  g_print ("%s", out->str);
+  return TRUE;
+}
+
+/* The monitoring plugins' states and exit codes */
+typedef enum {
+  CHECK_OK,
+  CHECK_WARNING,
+  CHECK_CRITICAL,
+  CHECK_UNKNOWN,
+} CheckStatus;
+
+static const gchar *const check_words[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
+
+/* The one line a monitoring system reads: "HOINGHI WORD - summary |
+ * perfdata". A '|' or a line break in the summary would cut it. */
+static void
+check_print (CheckStatus status, const gchar *summary, const gchar *perfdata)
+{
+  g_autofree gchar *text = g_strdup (summary);
+
+  g_strdelimit (text, "|\r\n", ' ');
+  g_print ("HOINGHI %s - %s%s%s\n", check_words[status], text, perfdata != NULL ? " | " : "",
+           perfdata != NULL ? perfdata : "");
+  verb_exit_status = status;
+}
+
+static gboolean
+check_unknown (const gchar *message)
+{
+  if (arg_json) {
+    g_autoptr (JsonBuilder) b = json_builder_new ();
+    g_autoptr (JsonGenerator) generator = json_generator_new ();
+    g_autoptr (JsonNode) node = NULL;
+    g_autofree gchar *text = NULL;
+
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "status");
+    json_builder_add_string_value (b, "unknown");
+    json_builder_set_member_name (b, "summary");
+    json_builder_add_string_value (b, message);
+    json_builder_end_object (b);
+    node = json_builder_get_root (b);
+    json_generator_set_pretty (generator, TRUE);
+    json_generator_set_root (generator, node);
+    text = json_generator_to_data (generator, NULL);
+    g_print ("%s\n", text);
+    verb_exit_status = CHECK_UNKNOWN;
+    return TRUE;
+  }
+  check_print (CHECK_UNKNOWN, message, NULL);
+  return TRUE;
+}
+
+/* --warn-down/--crit-down: a count of links, or a share of the links in
+ * scope */
+typedef struct {
+  gdouble value;
+  gboolean percent;
+} DownThreshold;
+
+static gboolean
+parse_down_threshold (const gchar *option,
+                      const gchar *text,
+                      DownThreshold *threshold,
+                      GError **error)
+{
+  gsize length = strlen (text);
+  gboolean percent = length > 0 && text[length - 1] == '%';
+  g_autofree gchar *number = g_strndup (text, percent ? length - 1 : length);
+  gchar *end = NULL;
+  guint count;
+
+  if (percent) {
+    gdouble value = g_ascii_strtod (number, &end);
+
+    if (end != number && *end == '\0' && value > 0 && value <= 100) {
+      threshold->value = value;
+      threshold->percent = TRUE;
+      return TRUE;
+    }
+  } else if (hn_util_parse_uint (number, 1, G_MAXINT, &count)) {
+    threshold->value = count;
+    threshold->percent = FALSE;
+    return TRUE;
+  }
+  g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
+               "--%s: '%s' is neither a count of links (1 or more) nor a share of them "
+               "(such as 10%%)",
+               option, text);
+  return FALSE;
+}
+
+/* The fewest links down that reach @threshold, of @total */
+static guint
+down_threshold_count (const DownThreshold *threshold, guint total)
+{
+  gdouble exact;
+  guint count;
+
+  if (!threshold->percent)
+    return (guint) threshold->value;
+  exact = threshold->value * total / 100;
+  count = (guint) exact;
+  if (count + 1e-9 < exact)
+    count++;
+  return MAX (count, 1);
+}
+
+static gboolean
+parse_mos (const gchar *option, const gchar *text, gdouble *mos, GError **error)
+{
+  gchar *end = NULL;
+  gdouble value = g_ascii_strtod (text, &end);
+
+  if (end == text || *end != '\0' || !(value >= 1 && value <= 5)) {
+    g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
+                 "--%s: '%s' is not a MOS (a number from 1 to 5)", option, text);
+    return FALSE;
+  }
+  *mos = value;
+  return TRUE;
+}
+
+typedef struct {
+  guint total;
+  guint up;
+  guint degraded;
+  guint down; /* down, or offline while in a meeting */
+  guint connecting;
+  gdouble min_mos; /* negative: none known */
+  const gchar *min_mos_site;
+  GPtrArray *down_sites;
+} CheckScope;
+
+/* The participants of running meetings (the API filtered --meeting) */
+static void
+check_scope_count (CheckScope *scope, JsonArray *links)
+{
+  for (guint i = 0; i < json_array_get_length (links); i++) {
+    JsonObject *link = array_object (links, i);
+    const gchar *state = member_string (link, "state", "");
+    const gchar *site = member_string (link, "site", "?");
+    gdouble mos;
+
+    if (member_string (link, "meeting", NULL) == NULL)
+      continue;
+    scope->total++;
+    if (g_str_equal (state, "down") || g_str_equal (state, "offline")) {
+      scope->down++;
+      g_ptr_array_add (scope->down_sites, (gpointer) site);
+      continue;
+    }
+    if (g_str_equal (state, "connecting")) {
+      scope->connecting++;
+      continue;
+    }
+    if (g_str_equal (state, "up"))
+      scope->up++;
+    else if (g_str_equal (state, "degraded"))
+      scope->degraded++;
+    else
+      continue;
+    mos = link_worst_mos (link);
+    if (mos >= 0 && (scope->min_mos < 0 || mos < scope->min_mos)) {
+      scope->min_mos = mos;
+      scope->min_mos_site = site;
+    }
+  }
+}
+
+/* Where the sites that are down are named in the summary, this many at
+ * most */
+#define CHECK_MAX_NAMED 5
+
+static gboolean
+verb_health (HnCli *cli, gchar **argv, GError **error)
+{
+  DownThreshold warn_down = { 1, FALSE };
+  DownThreshold crit_down = { 10, TRUE };
+  gdouble warn_mos = -1, crit_mos = -1;
+  g_autoptr (GError) local_error = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (GPtrArray) down_sites = g_ptr_array_new ();
+  g_autoptr (GString) summary = g_string_new (NULL);
+  g_autoptr (GString) perfdata = g_string_new (NULL);
+  CheckScope scope = { 0 };
+  CheckStatus status = CHECK_OK;
+  JsonArray *links = NULL;
+  guint warn_count, crit_count;
+
+  if ((arg_warn_down != NULL &&
+       !parse_down_threshold ("warn-down", arg_warn_down, &warn_down, &local_error)) ||
+      (arg_crit_down != NULL &&
+       !parse_down_threshold ("crit-down", arg_crit_down, &crit_down, &local_error)) ||
+      (arg_warn_mos != NULL && !parse_mos ("warn-mos", arg_warn_mos, &warn_mos, &local_error)) ||
+      (arg_crit_mos != NULL && !parse_mos ("crit-mos", arg_crit_mos, &crit_mos, &local_error)))
+    return check_unknown (local_error->message);
+  root = get_links (cli, arg_meeting, NULL, &links, &local_error);
+  if (root == NULL)
+    return check_unknown (local_error->message);
+
+  scope.min_mos = -1;
+  scope.down_sites = down_sites;
+  check_scope_count (&scope, links);
+  warn_count = down_threshold_count (&warn_down, scope.total);
+  crit_count = down_threshold_count (&crit_down, scope.total);
+  if (scope.down >= crit_count || (scope.min_mos >= 0 && scope.min_mos < crit_mos))
+    status = CHECK_CRITICAL;
+  else if (scope.down >= warn_count || (scope.min_mos >= 0 && scope.min_mos < warn_mos))
+    status = CHECK_WARNING;
+
+  if (scope.total == 0 && arg_meeting == NULL) {
+    g_string_append (summary, "no meeting running");
+  } else {
+    g_string_append_printf (summary, "%u/%u up", scope.up, scope.total);
+    if (scope.degraded > 0)
+      g_string_append_printf (summary, ", %u degraded", scope.degraded);
+    if (scope.connecting > 0)
+      g_string_append_printf (summary, ", %u connecting", scope.connecting);
+    if (scope.down > 0) {
+      g_string_append_printf (summary, ", %u down (", scope.down);
+      for (guint i = 0; i < MIN (scope.down, CHECK_MAX_NAMED); i++)
+        g_string_append_printf (summary, "%s%s", i > 0 ? ", " : "",
+                                (const gchar *) down_sites->pdata[i]);
+      g_string_append (summary, scope.down > CHECK_MAX_NAMED ? ", …)" : ")");
+    }
+    if (scope.min_mos >= 0 && (warn_mos >= 0 || crit_mos >= 0))
+      g_string_append_printf (summary, ", lowest MOS %.2f (%s)", scope.min_mos, scope.min_mos_site);
+  }
+
+  /* thresholds as ranges: "N" alerts above N, "X:" below X */
+  g_string_append_printf (perfdata, "up=%u degraded=%u down=%u;%u;%u connecting=%u", scope.up,
+                          scope.degraded, scope.down, warn_count - 1, crit_count - 1,
+                          scope.connecting);
+  if (scope.min_mos >= 0) {
+    g_string_append_printf (perfdata, " min_mos=%.2f", scope.min_mos);
+    if (warn_mos >= 0 || crit_mos >= 0) {
+      g_string_append_c (perfdata, ';');
+      if (warn_mos >= 0)
+        g_string_append_printf (perfdata, "%.2f:", warn_mos);
+      g_string_append_c (perfdata, ';');
+      if (crit_mos >= 0)
+        g_string_append_printf (perfdata, "%.2f:", crit_mos);
+    }
+  }
+
+  if (hn_cli_get_json_output (cli)) {
+    g_autoptr (JsonBuilder) b = json_builder_new ();
+    g_autoptr (JsonNode) node = NULL;
+    static const gchar *const json_states[] = { "ok", "warning", "critical", "unknown" };
+
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "status");
+    json_builder_add_string_value (b, json_states[status]);
+    json_builder_set_member_name (b, "summary");
+    json_builder_add_string_value (b, summary->str);
+    json_builder_set_member_name (b, "total");
+    json_builder_add_int_value (b, scope.total);
+    json_builder_set_member_name (b, "up");
+    json_builder_add_int_value (b, scope.up);
+    json_builder_set_member_name (b, "degraded");
+    json_builder_add_int_value (b, scope.degraded);
+    json_builder_set_member_name (b, "down");
+    json_builder_add_int_value (b, scope.down);
+    json_builder_set_member_name (b, "connecting");
+    json_builder_add_int_value (b, scope.connecting);
+    json_builder_set_member_name (b, "min-mos");
+    if (scope.min_mos >= 0)
+      json_builder_add_double_value (b, scope.min_mos);
+    else
+      json_builder_add_null_value (b);
+    json_builder_end_object (b);
+    node = json_builder_get_root (b);
+    hn_cli_print_json (cli, node);
+    verb_exit_status = status;
+    return TRUE;
+  }
+  check_print (status, summary->str, perfdata->str);
+  return TRUE;
+}
+
+typedef struct {
+  HnCli *cli;
+  GMainLoop *loop;
+  gboolean tty;
+  guint frames;
+} Watch;
+
+typedef struct {
+  const gchar *meeting;
+  guint total;
+  guint counts[HN_LINK_STATE_LAST];
+} WatchMeeting;
+
+/* "meeting m: 140/147 up, 2 degraded, 5 down; 143/147 rooms online", as
+ * hoinghid tells systemd */
+static void
+watch_append_summary (GString *out, JsonObject *status, JsonArray *links)
+{
+  g_autoptr (GArray) meetings = g_array_new (FALSE, TRUE, sizeof (WatchMeeting));
+  JsonObject *sites = member_object (status, "sites");
+
+  for (guint i = 0; i < json_array_get_length (links); i++) {
+    JsonObject *link = array_object (links, i);
+    const gchar *meeting = member_string (link, "meeting", NULL);
+    const gchar *state = member_string (link, "state", "");
+    WatchMeeting *wm = NULL;
+
+    if (meeting == NULL)
+      continue;
+    for (guint m = 0; m < meetings->len && wm == NULL; m++) {
+      if (g_str_equal (g_array_index (meetings, WatchMeeting, m).meeting, meeting))
+        wm = &g_array_index (meetings, WatchMeeting, m);
+    }
+    if (wm == NULL) {
+      g_array_set_size (meetings, meetings->len + 1);
+      wm = &g_array_index (meetings, WatchMeeting, meetings->len - 1);
+      wm->meeting = meeting;
+    }
+    wm->total++;
+    for (HnLinkState s = 0; s < HN_LINK_STATE_LAST; s++)
+      wm->counts[s] += g_str_equal (state, hn_link_state_to_string (s));
+  }
+  for (guint m = 0; m < meetings->len; m++) {
+    WatchMeeting *wm = &g_array_index (meetings, WatchMeeting, m);
+    guint down = wm->counts[HN_LINK_DOWN] + wm->counts[HN_LINK_OFFLINE];
+
+    g_string_append_printf (out, "%smeeting %s: %u/%u up", m > 0 ? "; " : "", wm->meeting,
+                            wm->counts[HN_LINK_UP], wm->total);
+    if (wm->counts[HN_LINK_DEGRADED] > 0)
+      g_string_append_printf (out, ", %u degraded", wm->counts[HN_LINK_DEGRADED]);
+    if (down > 0)
+      g_string_append_printf (out, ", %u down", down);
+  }
+  if (meetings->len == 0)
+    g_string_append (out, "no meeting");
+  g_string_append_printf (out, "; %" G_GINT64_FORMAT "/%" G_GINT64_FORMAT " rooms online",
+                          member_int (status, "sites-online", 0),
+                          member_int (sites, "total", 0) - member_int (sites, "hub", 0));
+}
+
+static void
+watch_draw (Watch *w)
+{
+  g_autoptr (GString) out = g_string_new (NULL);
+  g_autoptr (GDateTime) now = g_date_time_new_now_local ();
+  g_autofree gchar *time = g_date_time_format (now, "%Y-%m-%d %H:%M:%S");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) status = hn_cli_get_json (w->cli, "/api/v1/status", &error);
+  g_autoptr (JsonNode) root = NULL;
+  JsonArray *links = NULL;
+
+  if (status != NULL)
+    root = get_links (w->cli, arg_meeting, NULL, &links, &error);
+  /* on a terminal the table is redrawn in place; in a pipe or a log one
+   * table follows the other */
+  if (w->tty)
+    g_string_append (out, "\033[H\033[2J");
+  else if (w->frames > 0)
+    g_string_append_c (out, '\n');
+  g_string_append_printf (out, "%s  ", time);
+  if (root != NULL) {
+    watch_append_summary (
+        out, JSON_NODE_HOLDS_OBJECT (status) ? json_node_get_object (status) : NULL, links);
+    g_string_append (out, "\n\n");
+    links_append_table (out, links);
+  } else {
+    /* the daemon may be restarting: say so and try again */
+    g_string_append_printf (out, "hoinghictl: %s\n", error->message);
+  }
+  g_print ("%s", out->str);
+  fflush (stdout);
+  w->frames++;
+}
+
+static gboolean
+watch_tick_cb (gpointer user_data)
+{
+  watch_draw (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+watch_quit_cb (gpointer user_data)
+{
+  Watch *w = user_data;
+
+  g_main_loop_quit (w->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+verb_watch (HnCli *cli, gchar **argv, GError **error)
+{
+  Watch w = { cli, NULL, isatty (STDOUT_FILENO), 0 };
+  gdouble interval = 2;
+  guint tick_id, sigint_id, sigterm_id;
+
+  if (arg_interval != NULL) {
+    gchar *end = NULL;
+
+    interval = g_ascii_strtod (arg_interval, &end);
+    if (end == arg_interval || *end != '\0' || !(interval >= 0.1 && interval <= 3600)) {
+      g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
+                   "--interval: '%s' is not a number of seconds from 0.1 to 3600", arg_interval);
+      return FALSE;
+    }
+  }
+  if (arg_json) {
+    g_set_error_literal (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
+                         "'watch' has no --json; see 'hoinghictl links --json'");
+    return FALSE;
+  }
+
+  w.loop = g_main_loop_new (NULL, FALSE);
+  watch_draw (&w);
+  tick_id = g_timeout_add ((guint) (interval * 1000), watch_tick_cb, &w);
+  /* Ctrl-C is how a watch ends: a clean exit, status 0 */
+  sigint_id = g_unix_signal_add (SIGINT, watch_quit_cb, &w);
+  sigterm_id = g_unix_signal_add (SIGTERM, watch_quit_cb, &w);
+  g_main_loop_run (w.loop);
+  g_source_remove (tick_id);
+  g_source_remove (sigint_id);
+  g_source_remove (sigterm_id);
+  g_main_loop_unref (w.loop);
+  return TRUE;
+}
+
 static const HnVerb meeting_verbs[] = {
   { "start", 1, 1, start_options, "sites", verb_meeting_start, NULL, "ID", "Start a meeting" },
   { "stop", 1, 1, NULL, NULL, verb_meeting_stop, NULL, "ID", "Stop a meeting" },
@@ -1138,6 +1782,12 @@ static const HnVerb verbs[] = {
     "Show this room: hub, meeting and playout" },
   { "request-floor", 0, 0, request_floor_options, NULL, verb_request_floor, NULL, NULL,
     "Ask the hub for the floor, from a room" },
+  { "links", 0, 0, links_options, NULL, verb_links, NULL, NULL,
+    "List the rooms' links, worst first: state, loss, RTT, MOS" },
+  { "watch", 0, 0, watch_options, NULL, verb_watch, NULL, NULL,
+    "Show the links live until Ctrl-C" },
+  { "health", 0, 0, health_options, NULL, verb_health, NULL, NULL,
+    "Check the meetings' links, as a monitoring plugin (exit 0/1/2/3)" },
   { NULL },
 };
 
@@ -1468,13 +2118,19 @@ run (gchar **argv)
 
   if (!parse_verb_options (verb, name, &args, &error) ||
       !check_arity (verb, name, g_strv_length (args) - 1 - depth, &error) ||
-      !check_required_option (verb, name, &error))
+      !check_required_option (verb, name, &error)) {
+    /* a monitoring system reads a plugin's line and exit code, not stderr */
+    if (verb->handler == verb_health) {
+      check_unknown (error->message);
+      return verb_exit_status;
+    }
     return report_error (error);
+  }
 
   cli = hn_cli_new (arg_socket, arg_json);
   if (!verb->handler (cli, args + 1 + depth, &error))
     return report_error (error);
-  return EXIT_SUCCESS;
+  return verb_exit_status;
 }
 
 /* Names carry Vietnamese diacritics: print them as UTF-8 whatever the
@@ -1504,5 +2160,12 @@ main (int argc, char **argv)
   g_clear_pointer (&arg_source, g_free);
   g_clear_pointer (&arg_layout, g_free);
   g_clear_pointer (&arg_monitor, g_free);
+  g_clear_pointer (&arg_meeting, g_free);
+  g_clear_pointer (&arg_state, g_free);
+  g_clear_pointer (&arg_warn_down, g_free);
+  g_clear_pointer (&arg_crit_down, g_free);
+  g_clear_pointer (&arg_warn_mos, g_free);
+  g_clear_pointer (&arg_crit_mos, g_free);
+  g_clear_pointer (&arg_interval, g_free);
   return status;
 }

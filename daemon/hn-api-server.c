@@ -1,14 +1,16 @@
 /* HnApiServer: the daemon's HTTP API (libsoup 3), on the local control
  * socket that hoinghictl uses.
  *
- * Every answer is JSON made with json-glib (but a meeting's program.sdp);
- * every error is {"error": {"code", "message"}} with the HTTP status of its
- * HnError (one table in hn-error.c). The server is the dispatcher: one
- * table of routes (method, path pattern, what the route needs, the query
- * it takes, its handler) is matched here, and the handlers, here and in
- * hn-api-meetings.c, only see a checked HnApiRequest and fill an
- * HnApiReply. It owns no daemon state: it shows the configuration, hub or
- * room endpoint it is given, so the fixture tests run it on its own.
+ * Every answer is JSON made with json-glib (but a meeting's program.sdp,
+ * /metrics and the event stream); every error is {"error": {"code",
+ * "message"}} with the HTTP status of its HnError (one table in
+ * hn-error.c). The server is the dispatcher: one table of routes (method,
+ * path pattern, what the route needs, the query it takes, its handler) is
+ * matched here, and the handlers, here, in hn-api-meetings.c and in
+ * hn-api-health.c, only see a checked HnApiRequest and fill an
+ * HnApiReply; /api/v1/events alone takes its message over (HnApiEvents).
+ * It owns no daemon state: it shows the configuration, hub or room
+ * endpoint it is given, so the fixture tests run it on its own.
  *
  * Connections are accepted by a GSocketService of ours and handed to the
  * SoupServer with soup_server_accept_iostream(): libsoup 3.2's own listener
@@ -26,6 +28,7 @@
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
+#include "hn-api-health.h"
 #include "hn-api-meetings.h"
 #include "hn-build-config.h"
 #include "hn-error.h"
@@ -43,6 +46,8 @@ struct _HnApiServer {
   HnEndpoint *endpoint;
   gchar *last_reload_error;
   gint64 started_usec;
+  HnApiEvents *events;                /* the clients of /api/v1/events */
+  SoupServerMessage *current_message; /* while a route runs, for a stream */
 };
 
 G_DEFINE_FINAL_TYPE (HnApiServer, hn_api_server, G_TYPE_OBJECT)
@@ -482,7 +487,21 @@ typedef struct {
   HnApiHandler handler;
 } HnApiRoute;
 
+/* GET /api/v1/events: the answer is a stream that HnApiEvents keeps; the
+ * message is taken from the dispatcher, which then answers nothing */
+static gboolean
+hn_api_server_stream_events (const HnApiRequest *request, HnApiReply *reply, GError **error)
+{
+  HnApiServer *self = request->server;
+
+  if (self->events == NULL)
+    self->events = hn_api_events_new (self->hub);
+  hn_api_events_add_client (self->events, g_steal_pointer (&self->current_message));
+  return TRUE;
+}
+
 static const gchar *const sites_query[] = { "tier", "district", NULL };
+static const gchar *const links_query[] = { "meeting", "state", NULL };
 
 static const HnApiRoute routes[] = {
   { "GET", "status", HN_API_NEEDS_NOTHING, NULL, hn_api_server_get_status },
@@ -500,8 +519,16 @@ static const HnApiRoute routes[] = {
   { "PUT", "meetings/*/floor", HN_API_NEEDS_HUB, NULL, hn_api_meetings_set_floor },
   { "PUT", "meetings/*/layout", HN_API_NEEDS_HUB, NULL, hn_api_meetings_set_layout },
   { "GET", "meetings/*/program.sdp", HN_API_NEEDS_HUB, NULL, hn_api_meetings_get_program_sdp },
+  { "GET", "links", HN_API_NEEDS_HUB, links_query, hn_api_health_list_links },
+  { "GET", "events", HN_API_NEEDS_HUB, NULL, hn_api_server_stream_events },
   { "GET", "endpoint", HN_API_NEEDS_ENDPOINT, NULL, hn_api_server_get_endpoint },
   { "POST", "endpoint/floor-request", HN_API_NEEDS_ENDPOINT, NULL, hn_api_server_request_floor },
+};
+
+/* What monitoring asks, outside /api/v1/ where tools look for it */
+static const HnApiRoute root_routes[] = {
+  { "GET", "metrics", HN_API_NEEDS_HUB, NULL, hn_api_health_metrics },
+  { "GET", "health", HN_API_NEEDS_HUB, NULL, hn_api_health_check },
 };
 
 /* Whether the decoded segments @seg fit @pattern; the segments standing
@@ -569,11 +596,14 @@ hn_api_server_check_needs (HnApiServer *self, HnApiNeeds needs, const gchar *pat
   return TRUE;
 }
 
-/* Finds the route of @method and the segments @seg (after /api/v1/) and
- * runs it. A path that exists without that method sets @allow to the
- * methods it has, for the Allow header of the 405. */
+/* Finds the route of @method and the segments @seg (after /api/v1/, or
+ * after / for the root routes) in @table and runs it. A path that exists
+ * without that method sets @allow to the methods it has, for the Allow
+ * header of the 405. */
 static gboolean
 hn_api_server_route (HnApiServer *self,
+                     const HnApiRoute *table,
+                     gsize n_routes,
                      const gchar *method,
                      const gchar *path,
                      gchar **seg,
@@ -589,17 +619,17 @@ hn_api_server_route (HnApiServer *self,
   const HnApiRoute *route = NULL;
   HnApiRequest request = { 0 };
 
-  for (guint i = 0; i < G_N_ELEMENTS (routes); i++) {
-    if (!hn_api_route_match (routes[i].pattern, seg, NULL))
+  for (gsize i = 0; i < n_routes; i++) {
+    if (!hn_api_route_match (table[i].pattern, seg, NULL))
       continue;
     if (matched == NULL) {
-      matched = &routes[i];
-      methods = g_string_new (routes[i].method);
+      matched = &table[i];
+      methods = g_string_new (table[i].method);
     } else {
-      g_string_append_printf (methods, ", %s", routes[i].method);
+      g_string_append_printf (methods, ", %s", table[i].method);
     }
-    if (route == NULL && g_str_equal (method, routes[i].method))
-      route = &routes[i];
+    if (route == NULL && g_str_equal (method, table[i].method))
+      route = &table[i];
   }
 
   if (matched == NULL) {
@@ -655,12 +685,21 @@ hn_api_server_handler (SoupServer *server,
   SoupMessageBody *request_body = soup_server_message_get_request_body (msg);
   const gchar *method = soup_server_message_get_method (msg);
   const gchar *prefix = "/api/v1/";
+  const HnApiRoute *table = routes;
+  gsize n_routes = G_N_ELEMENTS (routes);
+  SoupServerMessage *outer = self->current_message;
   const gchar *raw;
+  gboolean streamed;
   gboolean ok = FALSE;
 
   /* the path as sent: split first, then decode each segment, so an id
    * with an escaped '/' stays one segment */
   raw = g_uri_get_path (soup_server_message_get_uri (msg));
+  if (!g_str_has_prefix (raw, prefix)) {
+    table = root_routes;
+    n_routes = G_N_ELEMENTS (root_routes);
+    prefix = "/";
+  }
   if (request_body != NULL && request_body->length > HN_API_MAX_BODY_SIZE) {
     g_set_error (&error, HN_ERROR, HN_ERROR_PAYLOAD_TOO_LARGE,
                  "request body of %" G_GINT64_FORMAT " bytes is larger than %d",
@@ -678,10 +717,18 @@ hn_api_server_handler (SoupServer *server,
       else if (!hn_api_unescape_segment (s))
         g_set_error (&error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT, "malformed path: %s", raw);
     }
+    /* a route whose answer is a stream takes the message (and a request
+     * answered while a handler runs leaves it as it was) */
+    self->current_message = msg;
     if (error == NULL)
-      ok = hn_api_server_route (self, method, path, seg, query, body, &reply, &allow, &error);
+      ok = hn_api_server_route (self, table, n_routes, method, path, seg, query, body, &reply,
+                                &allow, &error);
   }
+  streamed = self->current_message != msg;
+  self->current_message = outer;
 
+  if (ok && streamed)
+    return;
   if (!ok) {
     g_debug ("%s %s: %s", method, path, error->message);
     hn_api_respond_error (msg, error);
@@ -706,6 +753,7 @@ hn_api_server_dispose (GObject *object)
   HnApiServer *self = HN_API_SERVER (object);
 
   hn_api_server_close (self);
+  g_clear_pointer (&self->events, hn_api_events_free);
   g_clear_object (&self->server);
   g_clear_object (&self->config);
   g_clear_object (&self->hub);
@@ -789,6 +837,9 @@ hn_api_server_set_hub (HnApiServer *self, HnHub *hub)
   g_return_if_fail (HN_IS_API_SERVER (self));
   g_return_if_fail (hub == NULL || HN_IS_HUB (hub));
 
+  /* the clients of the events of another hub (or of none) are done */
+  if (hub != self->hub)
+    g_clear_pointer (&self->events, hn_api_events_free);
   g_set_object (&self->hub, hub);
 }
 
@@ -934,6 +985,8 @@ hn_api_server_close (HnApiServer *self)
     g_socket_listener_close (G_SOCKET_LISTENER (self->service));
     g_clear_object (&self->service);
   }
+  /* event streams end before their connections do */
+  g_clear_pointer (&self->events, hn_api_events_free);
   if (self->server != NULL)
     soup_server_disconnect (self->server);
   if (self->socket_path != NULL) {

@@ -5,7 +5,11 @@
  * it at once, each problem with its file and line: syntax, unknown groups
  * and keys (with a suggestion), missing keys, bad values, ids, tiers,
  * parents, the single hub, addresses and port collisions. A daemon keeps
- * its running HnConfig until a new one loads without a single problem. */
+ * its running HnConfig until a new one loads without a single problem.
+ *
+ * [health] holds the MOS thresholds that class a link's quality;
+ * [health department], [health district] and [health commune] override
+ * some of them for one tier and inherit the rest from [health]. */
 
 #define G_LOG_DOMAIN "hoinghi-config"
 
@@ -29,11 +33,13 @@ struct _HnConfig {
   GHashTable *site_by_id; /* id -> HnSite (owned by sites) */
   HnSite *hub;
   guint tier_count[HN_TIER_LAST];
+  HnQualityThresholds health[HN_TIER_LAST];
 };
 
 G_DEFINE_FINAL_TYPE (HnConfig, hn_config, G_TYPE_OBJECT)
 
 #define SITE_PREFIX "site "
+#define HEALTH_PREFIX "health "
 
 static const gchar *const hub_keys[] = { "listen-address",
                                          "control-port",
@@ -49,7 +55,8 @@ static const gchar *const site_keys[] = { "name",          "short-name",    "tie
                                           "code",          "district",      "address",
                                           "media-port",    "video-size",    "video-framerate",
                                           "video-bitrate", "audio-bitrate", NULL };
-static const gchar *const group_names[] = { "hub", "defaults", "site", NULL };
+static const gchar *const health_keys[] = { "mos-good", "mos-ok", "mos-bad", NULL };
+static const gchar *const group_names[] = { "hub", "defaults", "health", "site", NULL };
 
 static const HnMediaSettings builtin_media = {
   .media_port = 5004,
@@ -93,6 +100,11 @@ hn_config_init (HnConfig *self)
   self->program.framerate = 25;
   self->program.video_bitrate = 1500;
   self->program.audio_bitrate = 64;
+  for (guint t = 0; t < HN_TIER_LAST; t++) {
+    self->health[t].good_mos = HN_QUALITY_DEFAULT_GOOD_MOS;
+    self->health[t].ok_mos = HN_QUALITY_DEFAULT_OK_MOS;
+    self->health[t].bad_mos = HN_QUALITY_DEFAULT_BAD_MOS;
+  }
 }
 
 /* Loader state: the merged source and what was read so far. */
@@ -507,6 +519,222 @@ hn_config_read_hub (HnConfigLoader *ld, const gchar *group, HnConfig *self)
   hn_config_read_uint (ld, group, "program-audio-bitrate", 6, 510, &self->program.audio_bitrate);
 }
 
+/* A health group's thresholds as read: each value as written (for the
+ * messages) and the group it came from (NULL: the built-in default). */
+typedef struct {
+  gdouble mos[3]; /* good, ok, bad: the order of health_keys */
+  gchar *text[3];
+  const gchar *from[3];
+  gboolean ok; /* every value it sets is valid */
+} HnHealthDraft;
+
+static void
+hn_health_draft_clear (HnHealthDraft *d)
+{
+  for (guint i = 0; i < 3; i++)
+    g_clear_pointer (&d->text[i], g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (HnHealthDraft, hn_health_draft_clear)
+
+/* "3.6": digits, optionally a point and more digits; nothing else */
+static gboolean
+hn_config_parse_decimal (const gchar *text, gdouble min, gdouble max, gdouble *out)
+{
+  const gchar *p = text;
+  gdouble value;
+
+  if (!g_ascii_isdigit (*p))
+    return FALSE;
+  while (g_ascii_isdigit (*p))
+    p++;
+  if (*p == '.') {
+    p++;
+    if (!g_ascii_isdigit (*p))
+      return FALSE;
+    while (g_ascii_isdigit (*p))
+      p++;
+  }
+  if (*p != '\0')
+    return FALSE;
+  value = g_ascii_strtod (text, NULL);
+  if (value < min || value > max)
+    return FALSE;
+  *out = value;
+  return TRUE;
+}
+
+/* Reports a pair of thresholds that does not decrease, at the key this
+ * group sets; a pair both inherited was reported with [health]. */
+static void
+hn_config_check_health_pair (HnConfigLoader *ld, const gchar *group, HnHealthDraft *d, guint hi)
+{
+  guint lo = hi + 1;
+  guint at, other;
+  const gchar *relation;
+  g_autofree gchar *origin = NULL;
+
+  if (d->mos[hi] > d->mos[lo])
+    return;
+  if (d->from[lo] == group) {
+    at = lo;
+    other = hi;
+    relation = "below";
+  } else if (d->from[hi] == group) {
+    at = hi;
+    other = lo;
+    relation = "above";
+  } else {
+    return;
+  }
+  if (d->from[other] == group)
+    origin = g_strdup ("");
+  else if (d->from[other] == NULL)
+    origin = g_strdup (" (the default)");
+  else
+    origin = g_strdup_printf (" (from [%s])", d->from[other]);
+  hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_INVALID_VALUE, group, health_keys[at],
+                              "%s=%s is not %s %s=%s%s; the thresholds must decrease: "
+                              "mos-good > mos-ok > mos-bad",
+                              health_keys[at], d->text[at], relation, health_keys[other],
+                              d->text[other], origin);
+}
+
+/* Reads @group over @base (the built-in defaults for [health], [health]
+ * for a tier's group) into @d. */
+static void
+hn_config_read_health (HnConfigLoader *ld,
+                       const gchar *group,
+                       const HnHealthDraft *base,
+                       HnHealthDraft *d)
+{
+  d->ok = TRUE;
+  for (guint i = 0; i < 3; i++) {
+    gboolean present;
+    g_autofree gchar *value = hn_config_get_string (ld, group, health_keys[i], &present);
+
+    d->mos[i] = base->mos[i];
+    d->text[i] = g_strdup (base->text[i]);
+    d->from[i] = base->from[i];
+    if (!present)
+      continue;
+    if (value == NULL || !hn_config_parse_decimal (value, 1.0, 4.5, &d->mos[i])) {
+      if (value != NULL)
+        hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_INVALID_VALUE, group, health_keys[i],
+                                    "'%s' is not a decimal number from 1.0 to 4.5", value);
+      d->ok = FALSE;
+      continue;
+    }
+    g_free (d->text[i]);
+    d->text[i] = g_steal_pointer (&value);
+    d->from[i] = group;
+  }
+  if (!d->ok)
+    return;
+  hn_config_check_health_pair (ld, group, d, 0);
+  hn_config_check_health_pair (ld, group, d, 1);
+}
+
+static void
+hn_health_draft_to_thresholds (const HnHealthDraft *d, HnQualityThresholds *thresholds)
+{
+  thresholds->good_mos = d->mos[0];
+  thresholds->ok_mos = d->mos[1];
+  thresholds->bad_mos = d->mos[2];
+}
+
+/* [health] first, wherever it stands, then each [health TIER] over it */
+static void
+hn_config_read_health_groups (HnConfigLoader *ld, const gchar *const *groups, HnConfig *self)
+{
+  g_auto (HnHealthDraft) builtin = {
+    .mos = { HN_QUALITY_DEFAULT_GOOD_MOS, HN_QUALITY_DEFAULT_OK_MOS, HN_QUALITY_DEFAULT_BAD_MOS },
+    .text = { g_strdup_printf ("%.1f", HN_QUALITY_DEFAULT_GOOD_MOS),
+              g_strdup_printf ("%.1f", HN_QUALITY_DEFAULT_OK_MOS),
+              g_strdup_printf ("%.1f", HN_QUALITY_DEFAULT_BAD_MOS) },
+    .ok = TRUE,
+  };
+  g_auto (HnHealthDraft) province = { 0 };
+  const gchar *tier_group[HN_TIER_LAST] = { NULL };
+  const gchar *const tiers[] = { "department", "district", "commune", NULL };
+
+  hn_config_read_health (ld, "health", &builtin, &province);
+  for (guint t = 0; t < HN_TIER_LAST; t++)
+    hn_health_draft_to_thresholds (&province, &self->health[t]);
+
+  for (guint i = 0; groups[i] != NULL; i++) {
+    const gchar *g = groups[i];
+    g_autofree gchar *name = NULL;
+    g_auto (HnHealthDraft) d = { 0 };
+    HnTier tier;
+
+    if (!g_str_has_prefix (g, HEALTH_PREFIX))
+      continue;
+    name = g_strstrip (g_strdup (g + strlen (HEALTH_PREFIX)));
+    if (!hn_tier_from_string (name, &tier)) {
+      const gchar *hint = hn_util_suggest (name, tiers);
+
+      hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_UNKNOWN_TIER, g, NULL,
+                                  "unknown tier '%s'%s%s%s; expected [health department], "
+                                  "[health district] or [health commune]",
+                                  name, hint != NULL ? " (did you mean '" : "",
+                                  hint != NULL ? hint : "", hint != NULL ? "'?)" : "");
+      continue;
+    }
+    if (tier == HN_TIER_HUB) {
+      hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_UNKNOWN_GROUP, g, NULL,
+                                  "the hub has no link of its own to rate; expected "
+                                  "[health department], [health district] or [health commune]");
+      continue;
+    }
+    /* "[health commune]" and "[health  commune]" are different groups */
+    if (tier_group[tier] != NULL) {
+      g_autofree gchar *where = hn_conf_source_describe_location (ld->src, tier_group[tier], NULL);
+
+      hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_DUPLICATE, g, NULL,
+                                  "the thresholds of %s are already set by [%s] at %s",
+                                  hn_tier_to_plural (tier), tier_group[tier], where);
+      continue;
+    }
+    tier_group[tier] = g;
+    hn_config_check_keys (ld, g, health_keys);
+    hn_config_read_health (ld, g, &province, &d);
+    hn_health_draft_to_thresholds (&d, &self->health[tier]);
+  }
+}
+
+/* The message for a group that is none of ours. A misspelt first word
+ * of a two-word group ("[sit xa-dao-tru]", "[helth commune]") gets the
+ * group it was meant to be. */
+static void
+hn_config_report_unknown_group (HnConfigLoader *ld, const gchar *g)
+{
+  const gchar *hint = hn_util_suggest (g, group_names);
+  const gchar *space = strchr (g, ' ');
+
+  if (hint == NULL && space != NULL && space > g) {
+    g_autofree gchar *word = g_strndup (g, space - g);
+    const gchar *word_hint = hn_util_suggest (word, group_names);
+
+    if (word_hint != NULL &&
+        (g_str_equal (word_hint, "site") || g_str_equal (word_hint, "health"))) {
+      hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_UNKNOWN_GROUP, g, NULL,
+                                  "unknown group; did you mean [%s%s]?", word_hint, space);
+      return;
+    }
+  }
+  if (hint != NULL && g_str_equal (hint, "site"))
+    hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_UNKNOWN_GROUP, g, NULL,
+                                "unknown group; a site is written [site ID]");
+  else if (hint != NULL)
+    hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_UNKNOWN_GROUP, g, NULL,
+                                "unknown group; did you mean [%s]?", hint);
+  else
+    hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_UNKNOWN_GROUP, g, NULL,
+                                "unknown group; expected [hub], [defaults], [health], "
+                                "[health TIER] or [site ID]");
+}
+
 /**
  * hn_config_new_from_file:
  * @path: the main file; drop-ins are read from "@path.d/\*.conf"
@@ -547,20 +775,13 @@ hn_config_new_from_file (const gchar *path, GError **error)
     } else if (g_str_equal (g, "defaults")) {
       hn_config_check_keys (&ld, g, defaults_keys);
       hn_config_read_media (&ld, g, &defaults);
-    } else if (!g_str_has_prefix (g, SITE_PREFIX)) {
-      const gchar *hint = hn_util_suggest (g, group_names);
-
-      if (hint != NULL && g_str_equal (hint, "site"))
-        hn_conf_source_add_problem (src, HN_ERROR_CONFIG_UNKNOWN_GROUP, g, NULL,
-                                    "unknown group; a site is written [site ID]");
-      else if (hint != NULL)
-        hn_conf_source_add_problem (src, HN_ERROR_CONFIG_UNKNOWN_GROUP, g, NULL,
-                                    "unknown group; did you mean [%s]?", hint);
-      else
-        hn_conf_source_add_problem (src, HN_ERROR_CONFIG_UNKNOWN_GROUP, g, NULL,
-                                    "unknown group; expected [hub], [defaults] or [site ID]");
+    } else if (g_str_equal (g, "health")) {
+      hn_config_check_keys (&ld, g, health_keys);
+    } else if (!g_str_has_prefix (g, SITE_PREFIX) && !g_str_has_prefix (g, HEALTH_PREFIX)) {
+      hn_config_report_unknown_group (&ld, g);
     }
   }
+  hn_config_read_health_groups (&ld, groups, self);
 
   /* sites after [defaults], wherever that group stands */
   drafts = g_ptr_array_new_with_free_func ((GDestroyNotify) hn_site_draft_free);
@@ -715,6 +936,21 @@ hn_config_count_tier (HnConfig *self, HnTier tier)
   g_return_val_if_fail (HN_IS_CONFIG (self), 0);
   g_return_val_if_fail (tier < HN_TIER_LAST, 0);
   return self->tier_count[tier];
+}
+
+/**
+ * hn_config_get_health_thresholds:
+ *
+ * Returns: (transfer none): the MOS thresholds for the links of sites of
+ *   @tier: [health TIER] over [health] over the built-in defaults (the hub
+ *   gets [health]'s)
+ */
+const HnQualityThresholds *
+hn_config_get_health_thresholds (HnConfig *self, HnTier tier)
+{
+  g_return_val_if_fail (HN_IS_CONFIG (self), NULL);
+  g_return_val_if_fail (tier < HN_TIER_LAST, NULL);
+  return &self->health[tier];
 }
 
 /**

@@ -3,6 +3,7 @@
 #include <glib-object.h>
 
 #include "hn-error.h"
+#include "hn-quality.h"
 #include "hn-site.h"
 
 G_BEGIN_DECLS
@@ -37,5 +38,6 @@ HnSite *hn_config_get_hub (HnConfig *self);
 HnSite *hn_config_lookup_district (HnConfig *self, const gchar *id_or_code);
 guint hn_config_count_tier (HnConfig *self, HnTier tier);
 gchar *hn_config_describe_counts (HnConfig *self) G_GNUC_WARN_UNUSED_RESULT;
+const HnQualityThresholds *hn_config_get_health_thresholds (HnConfig *self, HnTier tier);
 
 G_END_DECLS

@@ -36,6 +36,7 @@ struct _HnDaemon {
   HnEndpoint *endpoint;
   HnApiServer *api;
   guint status_id;
+  gchar *last_status;
   HnSystemd *systemd;
   GMainLoop *loop;
   guint sigterm_id;
@@ -76,6 +77,7 @@ hn_daemon_finalize (GObject *object)
   g_free (self->socket_path);
   g_free (self->state_dir);
   hn_endpoint_config_clear (&self->endpoint_config);
+  g_free (self->last_status);
 
   G_OBJECT_CLASS (hn_daemon_parent_class)->finalize (object);
 }
@@ -134,12 +136,18 @@ hn_daemon_describe (HnDaemon *self)
   return g_strdup_printf ("%s: %s; %s", self->role, counts, hub);
 }
 
+/* STATUS= only when the line changes: link states change often, and the
+ * line says the same far more often than not */
 static void
 hn_daemon_update_status (HnDaemon *self)
 {
   g_autofree gchar *status = hn_daemon_describe (self);
 
+  if (g_strcmp0 (status, self->last_status) == 0)
+    return;
   hn_systemd_notify_status (self->systemd, status);
+  g_free (self->last_status);
+  self->last_status = g_steal_pointer (&status);
 }
 
 static void
@@ -166,6 +174,7 @@ hn_daemon_set_endpoint_config (HnDaemon *self, HnEndpointConfig *config)
   g_return_if_fail (HN_IS_DAEMON (self));
 
   hn_endpoint_config_clear (&self->endpoint_config);
+  g_free (self->last_status);
   self->endpoint_config = *config;
   memset (config, 0, sizeof *config);
 }

@@ -36,6 +36,7 @@ struct _HnEndpoint {
   gchar *title;
   gchar *floor;
   gboolean muted;
+  guint stats_id;
 };
 
 G_DEFINE_FINAL_TYPE (HnEndpoint, hn_endpoint, G_TYPE_OBJECT)
@@ -185,6 +186,7 @@ hn_endpoint_dispose (GObject *object)
 {
   HnEndpoint *self = HN_ENDPOINT (object);
 
+  g_clear_handle_id (&self->stats_id, g_source_remove);
   if (self->client != NULL)
     hn_control_client_stop (self->client);
   g_clear_object (&self->client);
@@ -358,6 +360,10 @@ hn_endpoint_new (const HnEndpointConfig *config, GError **error)
   self->config.test_color = config->test_color != 0 ? config->test_color : 0x808080;
   self->config.test_tone = config->test_tone != 0 ? config->test_tone : 440;
   self->config.media_port = config->media_port;
+  self->config.lab_loss_send = config->lab_loss_send;
+  self->config.lab_delay_send = config->lab_delay_send;
+  self->config.lab_loss_receive = config->lab_loss_receive;
+  self->config.lab_delay_receive = config->lab_delay_receive;
   self->hub_host = g_strdup (g_network_address_get_hostname (G_NETWORK_ADDRESS (hub)));
   self->hub_port = g_network_address_get_port (G_NETWORK_ADDRESS (hub));
 
@@ -365,6 +371,10 @@ hn_endpoint_new (const HnEndpointConfig *config, GError **error)
   mc.sink = self->config.sink;
   mc.test_color = self->config.test_color;
   mc.test_tone = self->config.test_tone;
+  mc.netsim_send_loss = config->lab_loss_send;
+  mc.netsim_send_delay = config->lab_delay_send;
+  mc.netsim_receive_loss = config->lab_loss_receive;
+  mc.netsim_receive_delay = config->lab_delay_receive;
   if (config->media_port != 0) {
     mc.video_rtp_port = config->media_port;
     mc.video_rtcp_port = config->media_port + 1;
@@ -387,11 +397,39 @@ hn_endpoint_new (const HnEndpointConfig *config, GError **error)
   return g_steal_pointer (&self);
 }
 
+/* What the room plays, sent to the hub every few seconds while it is in a
+ * meeting: the hub shows it next to its own view of the link */
+static gboolean
+hn_endpoint_stats_cb (gpointer user_data)
+{
+  HnEndpoint *self = user_data;
+  g_autoptr (JsonNode) playout = NULL;
+  g_autoptr (JsonNode) message = NULL;
+  g_autoptr (JsonObject) stats = json_object_new ();
+  JsonObject *p;
+
+  if (self->meeting == NULL || !hn_control_client_is_connected (self->client))
+    return G_SOURCE_CONTINUE;
+  playout = hn_endpoint_media_get_playout (self->media);
+  p = json_node_get_object (playout);
+  json_object_set_member (stats, "frames-decoded",
+                          json_node_copy (json_object_get_member (p, "frames-decoded")));
+  json_object_set_member (stats, "last-frame-age-ms",
+                          json_node_copy (json_object_get_member (p, "last-frame-age-ms")));
+  message = hn_control_message_new_stats (stats);
+  hn_control_client_send (self->client, message, NULL);
+  return G_SOURCE_CONTINUE;
+}
+
 void
 hn_endpoint_start (HnEndpoint *self)
 {
   g_return_if_fail (HN_IS_ENDPOINT (self));
   hn_control_client_start (self->client);
+  if (self->stats_id == 0) {
+    self->stats_id = g_timeout_add_seconds (2, hn_endpoint_stats_cb, self);
+    g_source_set_name_by_id (self->stats_id, "[hoinghi] endpoint stats");
+  }
 }
 
 void

@@ -20,6 +20,12 @@ typedef struct {
   guint32 test_color; /* 0xRRGGBB, source=test */
   guint test_tone;    /* Hz, source=test */
   guint media_port;   /* first of four local UDP ports; 0 = any free ports */
+  /* lab and test aid: loss (%) and delay (ms) on what the room sends and
+   * receives, with GStreamer's netsim */
+  gdouble lab_loss_send;
+  guint lab_delay_send;
+  gdouble lab_loss_receive;
+  guint lab_delay_receive;
 } HnEndpointConfig;
 
 void hn_endpoint_config_clear (HnEndpointConfig *config);

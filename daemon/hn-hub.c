@@ -12,13 +12,19 @@
  *
  * What is decoded follows the meeting's state (HnMeeting::changed): the
  * sites the layout shows and the one that is heard get one of the program's
- * four slots; every other leg is only counted. */
+ * four slots; every other leg is only counted.
+ *
+ * Link health: four times a second the hub reads every joined room's
+ * return-leg counters (and once a second their loss, jitter and bitrate,
+ * and the room's receiver reports about the program) into HnLinkHealth,
+ * whose state changes go to the journal and to HnHub::event. */
 
 #define G_LOG_DOMAIN "hoinghi-hub"
 
 #include "hn-hub.h"
 
 #include <gio/gio.h>
+#include <string.h>
 
 #include "hn-build-config.h"
 #include "hn-control-message.h"
@@ -43,6 +49,23 @@ typedef struct {
   gulong changed_id;
 } HnHubMeeting;
 
+/* A joined room's counters at one sample, for rates and loss */
+typedef struct {
+  guint64 packets;
+  guint64 bytes;
+  gint64 lost;
+  gint64 when_us;
+  guint32 report_seq[2]; /* the room's last receiver reports, video and audio */
+} HnHubCounters;
+
+/* Loss is measured over the last 15 samples (15 s): a commune's link
+ * carries 50-100 packets a second, and over one second a few lost packets
+ * would swing the figure by several percent */
+#define HN_HUB_LOSS_WINDOW 15
+
+#define HN_HUB_TICK_MS 250
+#define HN_HUB_TICKS_PER_SAMPLE 4
+
 struct _HnHub {
   GObject parent_instance;
 
@@ -54,11 +77,16 @@ struct _HnHub {
   GHashTable *meetings;     /* id -> HnHubMeeting */
   GPtrArray *meeting_order; /* of HnHubMeeting, start order */
   GHashTable *site_meeting; /* site id -> HnHubMeeting (unowned) */
+  HnLinkHealth *health;
+  GHashTable *counters;       /* site id -> GArray of HnHubCounters, oldest first */
+  GHashTable *endpoint_stats; /* site id -> JsonNode, what the room says it plays */
+  guint tick_id;
+  guint ticks;
 };
 
 G_DEFINE_FINAL_TYPE (HnHub, hn_hub, G_TYPE_OBJECT)
 
-enum { SIGNAL_CHANGED, N_SIGNALS };
+enum { SIGNAL_CHANGED, SIGNAL_EVENT, N_SIGNALS };
 
 static guint signals[N_SIGNALS];
 
@@ -88,6 +116,8 @@ hn_hub_dispose (GObject *object)
   HnHub *self = HN_HUB (object);
 
   hn_hub_close (self);
+  g_clear_handle_id (&self->tick_id, g_source_remove);
+  g_clear_object (&self->health);
   g_clear_object (&self->receiver);
   g_clear_object (&self->control);
   g_clear_object (&self->secrets);
@@ -103,6 +133,8 @@ hn_hub_finalize (GObject *object)
 
   g_free (self->state_dir);
   g_hash_table_unref (self->site_meeting);
+  g_hash_table_unref (self->counters);
+  g_hash_table_unref (self->endpoint_stats);
   g_ptr_array_unref (self->meeting_order);
   g_hash_table_unref (self->meetings);
 
@@ -125,6 +157,17 @@ hn_hub_class_init (HnHubClass *klass)
    */
   signals[SIGNAL_CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                           0, NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  /**
+   * HnHub::event:
+   * @kind: "link", "floor", "meeting-started" or "meeting-stopped"
+   * @data: (transfer none): what happened, as the API's events show it
+   *
+   * Something operators follow happened (for /api/v1/events).
+   */
+  signals[SIGNAL_EVENT] =
+      g_signal_new ("event", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                    G_TYPE_NONE, 2, G_TYPE_STRING, JSON_TYPE_NODE);
 }
 
 static void
@@ -133,12 +176,47 @@ hn_hub_init (HnHub *self)
   self->meetings = g_hash_table_new (g_str_hash, g_str_equal);
   self->meeting_order = g_ptr_array_new_with_free_func ((GDestroyNotify) hn_hub_meeting_free);
   self->site_meeting = g_hash_table_new (g_str_hash, g_str_equal);
+  self->health = hn_link_health_new ();
+  self->counters =
+      g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_array_unref);
+  self->endpoint_stats =
+      g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) json_node_unref);
 }
 
 static void
 hn_hub_emit_changed (HnHub *self)
 {
   g_signal_emit (self, signals[SIGNAL_CHANGED], 0);
+}
+
+static void
+hn_hub_emit_event (HnHub *self, const gchar *kind, JsonBuilder *b)
+{
+  g_autoptr (JsonNode) data = json_builder_get_root (b);
+
+  g_signal_emit (self, signals[SIGNAL_EVENT], 0, kind, data);
+}
+
+static void
+hn_hub_emit_meeting_event (HnHub *self,
+                           const gchar *kind,
+                           const gchar *meeting_id,
+                           const gchar *site)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "meeting");
+  json_builder_add_string_value (b, meeting_id);
+  if (g_str_equal (kind, "floor")) {
+    json_builder_set_member_name (b, "site");
+    if (site != NULL)
+      json_builder_add_string_value (b, site);
+    else
+      json_builder_add_null_value (b);
+  }
+  json_builder_end_object (b);
+  hn_hub_emit_event (self, kind, b);
 }
 
 /* --- joining rooms to a meeting's media --- */
@@ -193,6 +271,7 @@ hn_hub_meeting_join (HnHubMeeting *hm, const gchar *site_id)
     return;
   }
   g_hash_table_add (hm->joined, g_strdup (site_id));
+  g_hash_table_remove (self->counters, site_id);
   g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "SITE_ID", site_id, "MEETING_ID",
                     hn_meeting_get_id (hm->meeting), "MESSAGE", "%s joined meeting %s from %s",
                     site_id, hn_meeting_get_id (hm->meeting), host);
@@ -344,11 +423,18 @@ hn_hub_meeting_changed_cb (HnMeeting *meeting, HnMeetingChange change, gpointer 
   HnHubMeeting *hm = user_data;
   HnHub *self = hm->hub;
 
+  if (change & HN_MEETING_CHANGE_PARTICIPANTS) {
+    GPtrArray *ids = hn_meeting_get_sites (meeting);
+
+    for (guint i = 0; i < ids->len; i++)
+      hn_link_health_set_meeting (self->health, ids->pdata[i], hn_meeting_get_id (meeting));
+  }
   if (change & HN_MEETING_CHANGE_FLOOR) {
     const gchar *floor = hn_meeting_get_floor (meeting);
     GHashTableIter iter;
     const gchar *id;
 
+    hn_hub_emit_meeting_event (self, "floor", hn_meeting_get_id (meeting), floor);
     g_hash_table_iter_init (&iter, hm->joined);
     while (g_hash_table_iter_next (&iter, (gpointer *) &id, NULL)) {
       g_autoptr (JsonNode) message =
@@ -371,6 +457,7 @@ hn_hub_site_online_cb (HnControlServer *control, const gchar *site_id, gpointer 
   g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "SITE_ID", site_id, "LINK_STATE", "standby",
                     "MESSAGE", "%s online from %s", site_id,
                     hn_control_server_get_address (control, site_id));
+  hn_link_health_set_online (self->health, site_id, TRUE);
   if (hm != NULL) {
     /* a new connection may bring new SSRCs and ports */
     hn_hub_meeting_leave (hm, site_id, FALSE);
@@ -387,6 +474,8 @@ hn_hub_site_offline_cb (HnControlServer *control, const gchar *site_id, gpointer
 
   g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "SITE_ID", site_id, "LINK_STATE", "offline",
                     "MESSAGE", "%s offline", site_id);
+  hn_link_health_set_online (self->health, site_id, FALSE);
+  g_hash_table_remove (self->endpoint_stats, site_id);
   if (hm != NULL) {
     hn_hub_meeting_leave (hm, site_id, FALSE);
     hn_hub_meeting_apply (hm);
@@ -408,6 +497,11 @@ hn_hub_message_cb (HnControlServer *control,
   case HN_CONTROL_MESSAGE_FLOOR_REQUEST:
     if (hm != NULL && !hn_meeting_request_floor (hm->meeting, site_id, &error))
       g_debug ("floor request of %s: %s", site_id, error->message);
+    break;
+  case HN_CONTROL_MESSAGE_STATS:
+    g_hash_table_replace (
+        self->endpoint_stats, g_strdup (site_id),
+        json_node_init_object (json_node_alloc (), hn_control_message_get_stats (message)));
     break;
   case HN_CONTROL_MESSAGE_FLOOR_CANCEL:
     if (hm != NULL && !hn_meeting_cancel_floor_request (hm->meeting, site_id, &error))
@@ -433,6 +527,196 @@ hn_hub_update_known_sites (HnHub *self)
   }
   strv = g_strv_builder_end (ids);
   hn_control_server_set_known_sites (self->control, (const gchar *const *) strv);
+
+  /* the health model follows the inventory: new rooms, changed
+   * thresholds, rooms that are gone */
+  {
+    g_auto (GStrv) known = hn_link_health_list_sites (self->health);
+    gint64 now = g_get_monotonic_time ();
+
+    for (guint i = 0; known[i] != NULL; i++) {
+      if (!g_strv_contains ((const gchar *const *) strv, known[i]))
+        hn_link_health_remove_site (self->health, known[i]);
+    }
+    for (guint i = 0; strv[i] != NULL; i++) {
+      HnSite *site = hn_config_get_site (self->config, strv[i]);
+      HnHubMeeting *hm;
+
+      if (hn_link_health_has_site (self->health, strv[i]))
+        continue;
+      hn_link_health_add_site (
+          self->health, strv[i],
+          hn_config_get_health_thresholds (self->config, hn_site_get_tier (site)), now);
+      hn_link_health_set_online (self->health, strv[i],
+                                 hn_control_server_is_online (self->control, strv[i]));
+      hm = g_hash_table_lookup (self->site_meeting, strv[i]);
+      if (hm != NULL)
+        hn_link_health_set_meeting (self->health, strv[i], hn_meeting_get_id (hm->meeting));
+    }
+  }
+}
+
+/* --- link health --- */
+
+static void
+hn_hub_stream_totals (HnHub *self,
+                      const gchar *site_id,
+                      HnHubCounters *totals,
+                      gdouble *jitter_ms,
+                      gint64 *last_packet_us)
+{
+  memset (totals, 0, sizeof *totals);
+  *jitter_ms = -1;
+  *last_packet_us = 0;
+  for (guint s = 0; s < HN_LEG_N_STREAMS; s++) {
+    HnLegStreamStats st;
+
+    if (!hn_return_receiver_get_stats (self->receiver, site_id, s, &st))
+      continue;
+    totals->packets += st.packets;
+    totals->bytes += st.bytes;
+    totals->lost += MAX (st.packets_lost, 0);
+    *jitter_ms = MAX (*jitter_ms, st.jitter_ms);
+    *last_packet_us = MAX (*last_packet_us, st.last_packet_us);
+  }
+}
+
+/* site→hub from the hub's own receive counters; hub→site from the room's
+ * receiver reports about the program (the worse of video and audio) */
+static void
+hn_hub_sample_site (HnHub *self, HnHubMeeting *hm, const gchar *site_id, gint64 now)
+{
+  const HnControlHelloMedia *hello = hn_control_server_get_hello_media (self->control, site_id);
+  GArray *history = g_hash_table_lookup (self->counters, site_id);
+  HnHubCounters totals;
+  HnProgramReport report;
+  HnLinkSample up = { -1, -1, -1, -1 };
+  HnLinkSample down = { -1, -1, -1, -1 };
+  gboolean have_down = FALSE;
+  gint64 last;
+  gdouble jitter;
+
+  hn_hub_stream_totals (self, site_id, &totals, &jitter, &last);
+  totals.when_us = now;
+  if (history == NULL) {
+    history = g_array_new (FALSE, FALSE, sizeof (HnHubCounters));
+    g_hash_table_insert (self->counters, g_strdup (site_id), history);
+  }
+  if (history->len > 0) {
+    const HnHubCounters *oldest = &g_array_index (history, HnHubCounters, 0);
+    const HnHubCounters *prev = &g_array_index (history, HnHubCounters, history->len - 1);
+    guint64 received = totals.packets - MIN (oldest->packets, totals.packets);
+    gint64 lost = MAX (totals.lost - oldest->lost, 0);
+    gdouble seconds = (now - prev->when_us) / (gdouble) G_USEC_PER_SEC;
+
+    up.loss_pct = received + lost > 0 ? lost * 100.0 / (received + lost) : 0.0;
+    up.jitter_ms = jitter;
+    if (seconds > 0)
+      up.bitrate_kbps = (totals.bytes - MIN (prev->bytes, totals.bytes)) * 8 / 1000.0 / seconds;
+  }
+  if (hello != NULL) {
+    for (guint v = 0; v < 2; v++) {
+      if (!hn_program_get_report (hm->program, v == 0,
+                                  v == 0 ? hello->video_ssrc : hello->audio_ssrc, &report))
+        continue;
+      totals.report_seq[v] = report.highest_seq;
+      /* only a new report says something new: an old one re-read after the
+       * room stalled would keep stale figures alive */
+      if (history->len > 0 &&
+          g_array_index (history, HnHubCounters, history->len - 1).report_seq[v] ==
+              report.highest_seq)
+        continue;
+      have_down = TRUE;
+      down.loss_pct = MAX (down.loss_pct, report.loss_pct);
+      down.jitter_ms = MAX (down.jitter_ms, report.jitter_ms);
+      down.rtt_ms = MAX (down.rtt_ms, report.rtt_ms);
+    }
+  }
+  /* the round trip is the same path both ways: the hub measures it on the
+   * program's reports and uses it for both directions */
+  up.rtt_ms = down.rtt_ms;
+  if (history->len > 0)
+    hn_link_health_update_sample (self->health, site_id, HN_DIRECTION_SITE_TO_HUB, &up);
+  if (have_down)
+    hn_link_health_update_sample (self->health, site_id, HN_DIRECTION_HUB_TO_SITE, &down);
+  g_array_append_val (history, totals);
+  if (history->len > HN_HUB_LOSS_WINDOW)
+    g_array_remove_index (history, 0);
+}
+
+static gboolean
+hn_hub_tick_cb (gpointer user_data)
+{
+  HnHub *self = user_data;
+  gint64 now = g_get_monotonic_time ();
+  gboolean sample = ++self->ticks % HN_HUB_TICKS_PER_SAMPLE == 0;
+
+  for (guint i = 0; i < self->meeting_order->len; i++) {
+    HnHubMeeting *hm = self->meeting_order->pdata[i];
+    GHashTableIter iter;
+    const gchar *id;
+
+    g_hash_table_iter_init (&iter, hm->joined);
+    while (g_hash_table_iter_next (&iter, (gpointer *) &id, NULL)) {
+      HnHubCounters totals;
+      gdouble jitter;
+      gint64 last;
+
+      hn_hub_stream_totals (self, id, &totals, &jitter, &last);
+      hn_link_health_update_media (self->health, id, totals.packets, last);
+      if (sample)
+        hn_hub_sample_site (self, hm, id, now);
+    }
+  }
+  hn_link_health_tick (self->health, now);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+hn_hub_link_changed_cb (HnLinkHealth *health,
+                        const gchar *site_id,
+                        guint old_state,
+                        guint new_state,
+                        gpointer user_data)
+{
+  HnHub *self = user_data;
+  const HnLinkDirection *up =
+      hn_link_health_get_direction (health, site_id, HN_DIRECTION_SITE_TO_HUB);
+  const HnLinkDirection *down =
+      hn_link_health_get_direction (health, site_id, HN_DIRECTION_HUB_TO_SITE);
+  const gchar *meeting = hn_link_health_get_meeting (health, site_id);
+  const gchar *state = hn_link_state_to_string (new_state);
+  g_autofree gchar *loss = NULL;
+  g_autofree gchar *rtt = NULL;
+  g_autofree gchar *mos = NULL;
+  g_autoptr (JsonNode) node = NULL;
+  gdouble worst_loss = -1, rtt_ms = -1, worst_mos = -1;
+
+  for (guint d = 0; d < 2; d++) {
+    const HnLinkDirection *dir = d == 0 ? up : down;
+
+    if (dir == NULL || !dir->valid)
+      continue;
+    worst_loss = MAX (worst_loss, dir->sample.loss_pct);
+    rtt_ms = MAX (rtt_ms, dir->sample.rtt_ms);
+    worst_mos = worst_mos < 0 ? dir->mos : MIN (worst_mos, dir->mos);
+  }
+  loss = worst_loss >= 0 ? g_strdup_printf ("%.1f", worst_loss) : g_strdup ("");
+  rtt = rtt_ms >= 0 ? g_strdup_printf ("%.0f", rtt_ms) : g_strdup ("");
+  mos = worst_mos >= 0 ? g_strdup_printf ("%.2f", worst_mos) : g_strdup ("");
+  g_log_structured (
+      G_LOG_DOMAIN,
+      new_state == HN_LINK_DOWN || new_state == HN_LINK_DEGRADED ? G_LOG_LEVEL_WARNING
+                                                                 : G_LOG_LEVEL_MESSAGE,
+      "SITE_ID", site_id, "MEETING_ID", meeting != NULL ? meeting : "", "LINK_STATE", state,
+      "LOSS_PCT", loss, "RTT_MS", rtt, "MOS", mos, "MESSAGE", "%s: link %s (was %s)%s%s%s%s%s%s",
+      site_id, state, hn_link_state_to_string (old_state), *loss ? ", loss " : "", loss,
+      *rtt ? "%, rtt " : (*loss ? "%" : ""), rtt, *mos ? " ms, MOS " : (*rtt ? " ms" : ""), mos);
+  node = hn_hub_link_to_json (self, site_id);
+  json_object_set_string_member (json_node_get_object (node), "previous",
+                                 hn_link_state_to_string (old_state));
+  g_signal_emit (self, signals[SIGNAL_EVENT], 0, "link", node);
+  hn_hub_emit_changed (self);
 }
 
 /**
@@ -462,7 +746,14 @@ hn_hub_new (HnConfig *config, const gchar *state_dir, GError **error)
     return NULL;
   }
   self->control = hn_control_server_new (self->secrets);
+  /* a dead control channel must be offline within 10 s: pings every 2 s,
+   * dropped after three intervals unanswered (6 to 8 s) */
+  hn_control_server_set_keepalive (self->control, 2);
+  g_signal_connect_object (self->health, "state-changed", G_CALLBACK (hn_hub_link_changed_cb), self,
+                           0);
   hn_hub_update_known_sites (self);
+  self->tick_id = g_timeout_add (HN_HUB_TICK_MS, hn_hub_tick_cb, self);
+  g_source_set_name_by_id (self->tick_id, "[hoinghi] link health");
   g_signal_connect_object (self->control, "site-online", G_CALLBACK (hn_hub_site_online_cb), self,
                            0);
   g_signal_connect_object (self->control, "site-offline", G_CALLBACK (hn_hub_site_offline_cb), self,
@@ -596,6 +887,7 @@ hn_hub_count_online (HnHub *self)
 gchar *
 hn_hub_describe (HnHub *self)
 {
+  g_autoptr (GString) line = g_string_new (NULL);
   guint rooms = 0;
   GPtrArray *sites;
 
@@ -604,9 +896,86 @@ hn_hub_describe (HnHub *self)
   sites = hn_config_get_sites (self->config);
   for (guint i = 0; i < sites->len; i++)
     rooms += hn_site_get_tier (sites->pdata[i]) != HN_TIER_HUB;
-  return g_strdup_printf ("%u meeting%s, %u/%u rooms online", self->meeting_order->len,
-                          self->meeting_order->len == 1 ? "" : "s", hn_hub_count_online (self),
-                          rooms);
+  for (guint i = 0; i < self->meeting_order->len; i++) {
+    HnHubMeeting *hm = self->meeting_order->pdata[i];
+    const gchar *id = hn_meeting_get_id (hm->meeting);
+    guint degraded = hn_link_health_count (self->health, HN_LINK_DEGRADED, id);
+    guint down = hn_link_health_count (self->health, HN_LINK_DOWN, id);
+
+    g_string_append_printf (line, "%smeeting %s: %u/%u up", i > 0 ? "; " : "", id,
+                            hn_link_health_count (self->health, HN_LINK_UP, id),
+                            hn_meeting_get_sites (hm->meeting)->len);
+    if (degraded > 0)
+      g_string_append_printf (line, ", %u degraded", degraded);
+    if (down > 0)
+      g_string_append_printf (line, ", %u down", down);
+  }
+  if (self->meeting_order->len == 0)
+    g_string_append (line, "no meeting");
+  g_string_append_printf (line, "; %u/%u rooms online", hn_hub_count_online (self), rooms);
+  return g_string_free (g_steal_pointer (&line), FALSE);
+}
+
+HnLinkHealth *
+hn_hub_get_link_health (HnHub *self)
+{
+  g_return_val_if_fail (HN_IS_HUB (self), NULL);
+  return self->health;
+}
+
+/**
+ * hn_hub_get_site_meeting:
+ *
+ * Returns: (nullable): the id of the meeting @site_id takes part in
+ */
+const gchar *
+hn_hub_get_site_meeting (HnHub *self, const gchar *site_id)
+{
+  HnHubMeeting *hm;
+
+  g_return_val_if_fail (HN_IS_HUB (self), NULL);
+
+  hm = g_hash_table_lookup (self->site_meeting, site_id);
+  return hm != NULL ? hn_meeting_get_id (hm->meeting) : NULL;
+}
+
+/**
+ * hn_hub_link_to_json:
+ *
+ * Returns: a room's link as the API shows it: its state and both
+ *   directions' figures (HnLinkHealth), its tier and district, and what
+ *   the room says it plays
+ */
+JsonNode *
+hn_hub_link_to_json (HnHub *self, const gchar *site_id)
+{
+  JsonNode *node;
+  JsonObject *o;
+  HnSite *site;
+  JsonNode *ep;
+
+  g_return_val_if_fail (HN_IS_HUB (self), NULL);
+
+  node = hn_link_health_site_to_json (self->health, site_id, g_get_monotonic_time ());
+  if (node == NULL)
+    return NULL;
+  o = json_node_get_object (node);
+  site = hn_config_get_site (self->config, site_id);
+  if (site != NULL) {
+    json_object_set_string_member (o, "tier", hn_tier_to_string (hn_site_get_tier (site)));
+    if (hn_site_get_district (site) != NULL)
+      json_object_set_string_member (o, "district", hn_site_get_district (site));
+    else if (hn_site_get_tier (site) == HN_TIER_DISTRICT)
+      json_object_set_string_member (o, "district", site_id);
+    else
+      json_object_set_null_member (o, "district");
+  }
+  ep = g_hash_table_lookup (self->endpoint_stats, site_id);
+  if (ep != NULL)
+    json_object_set_member (o, "endpoint", json_node_copy (ep));
+  else
+    json_object_set_null_member (o, "endpoint");
+  return node;
 }
 
 /* --- meetings --- */
@@ -735,8 +1104,10 @@ hn_hub_start_meeting (HnHub *self, const HnMeetingRequest *request, GError **err
   hm->monitor_port = monitor_port;
   g_ptr_array_add (self->meeting_order, hm);
   g_hash_table_insert (self->meetings, (gpointer) hn_meeting_get_id (hm->meeting), hm);
-  for (guint i = 0; i < sites->len; i++)
+  for (guint i = 0; i < sites->len; i++) {
     g_hash_table_insert (self->site_meeting, (gpointer) hn_site_get_id (sites->pdata[i]), hm);
+    hn_link_health_set_meeting (self->health, hn_site_get_id (sites->pdata[i]), request->id);
+  }
   hm->changed_id =
       g_signal_connect (hm->meeting, "changed", G_CALLBACK (hn_hub_meeting_changed_cb), hm);
 
@@ -750,6 +1121,7 @@ hn_hub_start_meeting (HnHub *self, const HnMeetingRequest *request, GError **err
     if (hn_control_server_is_online (self->control, id))
       hn_hub_meeting_join (hm, id);
   }
+  hn_hub_emit_meeting_event (self, "meeting-started", request->id, NULL);
   hn_hub_emit_changed (self);
   return hm->meeting;
 }
@@ -781,12 +1153,15 @@ hn_hub_stop_meeting (HnHub *self, const gchar *meeting_id, GError **error)
   }
   g_list_free (joined);
   sites = hn_meeting_get_sites (hm->meeting);
-  for (guint i = 0; i < sites->len; i++)
+  for (guint i = 0; i < sites->len; i++) {
     g_hash_table_remove (self->site_meeting, sites->pdata[i]);
+    hn_link_health_set_meeting (self->health, sites->pdata[i], NULL);
+  }
   g_hash_table_remove (self->meetings, id);
   g_ptr_array_remove (self->meeting_order, hm);
   g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "MEETING_ID", id, "MESSAGE",
                     "meeting %s stopped", id);
+  hn_hub_emit_meeting_event (self, "meeting-stopped", id, NULL);
   hn_hub_emit_changed (self);
   return TRUE;
 }
@@ -880,6 +1255,7 @@ hn_hub_remove_site (HnHub *self, const gchar *meeting_id, const gchar *site_id, 
   }
   hn_hub_meeting_leave (hm, id, TRUE);
   g_hash_table_remove (self->site_meeting, id);
+  hn_link_health_set_meeting (self->health, id, NULL);
   return hn_meeting_remove_site (hm->meeting, id, error);
 }
 
@@ -1017,6 +1393,8 @@ hn_hub_meeting_to_json (HnHub *self, HnMeeting *meeting)
     json_object_set_boolean_member (p, "online", hn_control_server_is_online (self->control, id));
     json_object_set_boolean_member (p, "joined",
                                     hm != NULL && g_hash_table_contains (hm->joined, id));
+    json_object_set_string_member (
+        p, "link", hn_link_state_to_string (hn_link_health_get_state (self->health, id)));
     json_builder_begin_object (b);
     hn_hub_add_stream_json (b, self->receiver, id, HN_LEG_VIDEO, now);
     hn_hub_add_stream_json (b, self->receiver, id, HN_LEG_AUDIO, now);

@@ -4,6 +4,7 @@
 #include <json-glib/json-glib.h>
 
 #include "hn-config.h"
+#include "hn-link-health.h"
 #include "hn-meeting.h"
 
 G_BEGIN_DECLS
@@ -73,5 +74,9 @@ gchar *hn_hub_get_program_sdp (HnHub *self,
                                const gchar *meeting_id,
                                GError **error) G_GNUC_WARN_UNUSED_RESULT;
 JsonNode *hn_hub_meeting_to_json (HnHub *self, HnMeeting *meeting) G_GNUC_WARN_UNUSED_RESULT;
+
+HnLinkHealth *hn_hub_get_link_health (HnHub *self);
+const gchar *hn_hub_get_site_meeting (HnHub *self, const gchar *site_id);
+JsonNode *hn_hub_link_to_json (HnHub *self, const gchar *site_id) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

@@ -60,6 +60,8 @@ main (int argc, char **argv)
   g_autofree gchar *test_color = NULL;
   gint test_tone = 0;
   gint media_port = 0;
+  gint lab_delay_send = 0;
+  gint lab_delay_receive = 0;
   g_auto (GStrv) missing = NULL;
   const GOptionEntry entries[] = {
     { "role", 'r', 0, G_OPTION_ARG_STRING, &role, "Run as the provincial hub or a room endpoint",
@@ -87,6 +89,14 @@ main (int argc, char **argv)
     { "test-tone", 0, 0, G_OPTION_ARG_INT, &test_tone, "Endpoint, source test: the tone", "HZ" },
     { "media-port", 0, 0, G_OPTION_ARG_INT, &media_port,
       "Endpoint: first of four local UDP ports (0: any free)", "PORT" },
+    { "lab-loss-send", 0, 0, G_OPTION_ARG_DOUBLE, &ep.lab_loss_send,
+      "Endpoint, labs and tests: drop this % of the RTP the room sends", "PCT" },
+    { "lab-delay-send", 0, 0, G_OPTION_ARG_INT, &lab_delay_send,
+      "Endpoint, labs and tests: delay the RTP the room sends", "MS" },
+    { "lab-loss-receive", 0, 0, G_OPTION_ARG_DOUBLE, &ep.lab_loss_receive,
+      "Endpoint, labs and tests: drop this % of the program's RTP on arrival", "PCT" },
+    { "lab-delay-receive", 0, 0, G_OPTION_ARG_INT, &lab_delay_receive,
+      "Endpoint, labs and tests: delay the program's RTP on arrival", "MS" },
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log debug messages too", NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
     { NULL }
@@ -162,6 +172,13 @@ main (int argc, char **argv)
       g_printerr ("hoinghid: --test-tone and --media-port take positive numbers\n");
       return 1;
     }
+    if (lab_delay_send < 0 || lab_delay_receive < 0 || ep.lab_loss_send < 0 ||
+        ep.lab_loss_send > 100 || ep.lab_loss_receive < 0 || ep.lab_loss_receive > 100) {
+      g_printerr ("hoinghid: --lab-loss-* take 0..100 (%%), --lab-delay-* milliseconds\n");
+      return 1;
+    }
+    ep.lab_delay_send = lab_delay_send;
+    ep.lab_delay_receive = lab_delay_receive;
     ep.test_tone = test_tone;
     ep.media_port = media_port;
     if (!hn_endpoint_config_load (&ep, config, &error)) {

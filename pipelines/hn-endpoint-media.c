@@ -59,6 +59,8 @@ struct _HnEndpointMedia {
   GObject parent_instance;
 
   gchar *source;
+  gdouble netsim_loss[2]; /* [0] send, [1] receive */
+  guint netsim_delay[2];
   guint32 test_color;
   guint test_tone;
   gboolean show;
@@ -561,6 +563,47 @@ hn_endpoint_add_port (HnEndpointMedia *self, guint port, GError **error)
   return TRUE;
 }
 
+/* Links an RTP path, through a netsim when the lab settings ask for loss
+ * or delay on it (@way: 0 send, 1 receive, 2 send but delay only). */
+static gboolean
+hn_endpoint_link_rtp (HnEndpointMedia *self,
+                      GstElement *src,
+                      const gchar *src_pad,
+                      GstElement *sink,
+                      const gchar *sink_pad,
+                      guint way,
+                      GError **error)
+{
+  GstElement *netsim;
+  gdouble loss = way == 2 ? 0.0 : self->netsim_loss[way];
+
+  way = way == 2 ? 0 : way;
+  if (loss <= 0 && self->netsim_delay[way] == 0) {
+    if (!gst_element_link_pads (src, src_pad, sink, sink_pad)) {
+      g_set_error (error, HN_ERROR, HN_ERROR_INTERNAL, "cannot link %s to %s",
+                   GST_ELEMENT_NAME (src), GST_ELEMENT_NAME (sink));
+      return FALSE;
+    }
+    return TRUE;
+  }
+  netsim = hn_endpoint_add (self->pipeline, "netsim", NULL, error);
+  if (netsim == NULL)
+    return FALSE;
+  g_object_set (netsim, "drop-probability", (gfloat) (loss / 100.0), NULL);
+  if (self->netsim_delay[way] > 0)
+    g_object_set (netsim, "delay-probability", 1.0f, "min-delay", (gint) self->netsim_delay[way],
+                  "max-delay", (gint) self->netsim_delay[way], NULL);
+  if (!gst_element_link_pads (src, src_pad, netsim, "sink") ||
+      !gst_element_link_pads (netsim, "src", sink, sink_pad)) {
+    g_set_error (error, HN_ERROR, HN_ERROR_INTERNAL, "cannot link the netsim of %s",
+                 GST_ELEMENT_NAME (src));
+    return FALSE;
+  }
+  g_message ("lab setting: %s %s with %.1f%% loss and %u ms delay",
+             way == 0 ? "sending" : "receiving", src_pad, loss, self->netsim_delay[way]);
+  return TRUE;
+}
+
 static gboolean
 hn_endpoint_build_rtpbin (HnEndpointMedia *self, GError **error)
 {
@@ -607,10 +650,15 @@ hn_endpoint_build_rtpbin (HnEndpointMedia *self, GError **error)
     self->send_rtp_sinks[s] = gst_element_request_pad_simple (self->rtpbin, send_rtp);
     if (!hn_endpoint_link_pads (pay_src, self->send_rtp_sinks[s], "a payloader to rtpbin", error))
       return FALSE;
-    if (!gst_element_link_pads (self->srcs[rtp], "src", self->rtpbin, recv_rtp) ||
-        !gst_element_link_pads (self->srcs[rtcp], "src", self->rtpbin, recv_rtcp) ||
-        !gst_element_link_pads (self->rtpbin, send_rtp_src, self->sinks[rtp], "sink") ||
-        !gst_element_link_pads (self->rtpbin, send_rtcp, self->sinks[rtcp], "sink")) {
+    if (!hn_endpoint_link_rtp (self, self->srcs[rtp], "src", self->rtpbin, recv_rtp, 1, error) ||
+        !hn_endpoint_link_rtp (self, self->rtpbin, send_rtp_src, self->sinks[rtp], "sink", 0,
+                               error))
+      return FALSE;
+    /* RTCP goes through the same lab delay as RTP (never the loss), so a
+     * delay shows in the round-trip time the hub measures */
+    if (!hn_endpoint_link_rtp (self, self->rtpbin, send_rtcp, self->sinks[rtcp], "sink", 2, error))
+      return FALSE;
+    if (!gst_element_link_pads (self->srcs[rtcp], "src", self->rtpbin, recv_rtcp)) {
       g_set_error (error, HN_ERROR, HN_ERROR_INTERNAL, "cannot link the %s session's sockets",
                    s == 0 ? "video" : "audio");
       return FALSE;
@@ -809,6 +857,10 @@ hn_endpoint_media_new (const HnEndpointMediaConfig *config, GError **error)
 
   self = g_object_new (HN_TYPE_ENDPOINT_MEDIA, NULL);
   self->source = g_strdup (source);
+  self->netsim_loss[0] = CLAMP (config->netsim_send_loss, 0.0, 100.0);
+  self->netsim_delay[0] = config->netsim_send_delay;
+  self->netsim_loss[1] = CLAMP (config->netsim_receive_loss, 0.0, 100.0);
+  self->netsim_delay[1] = config->netsim_receive_delay;
   self->test_color = config->test_color & 0xffffff;
   self->test_tone = config->test_tone != 0 ? config->test_tone : 440;
   self->show = g_str_equal (sink, "auto");

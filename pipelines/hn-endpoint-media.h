@@ -19,6 +19,10 @@ G_BEGIN_DECLS
  * @audio_rtcp_port: RTCP of the audio session; 0 for any free port
  * @bind_address: (nullable): the local address of the four ports; %NULL
  *   for any IPv4 address
+ * @netsim_send_loss: lab aid: % of the room's RTP dropped on the way out
+ * @netsim_send_delay: lab aid: ms added to the room's RTP on the way out
+ * @netsim_receive_loss: lab aid: % of the program's RTP dropped on arrival
+ * @netsim_receive_delay: lab aid: ms added to the program's RTP on arrival
  *
  * What a room's media is built from; copied by hn_endpoint_media_new().
  */
@@ -32,6 +36,12 @@ typedef struct {
   guint audio_rtp_port;
   guint audio_rtcp_port;
   const gchar *bind_address;
+  /* lab and test aid: a GStreamer netsim on the RTP the room sends
+   * (site→hub) or receives (hub→site); 0 = none. Loss in %, delay in ms */
+  gdouble netsim_send_loss;
+  guint netsim_send_delay;
+  gdouble netsim_receive_loss;
+  guint netsim_receive_delay;
 } HnEndpointMediaConfig;
 
 /**

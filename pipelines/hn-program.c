@@ -648,6 +648,57 @@ hn_program_get_frames_encoded (HnProgram *self)
   return (guint) g_atomic_int_get (&self->frames_encoded);
 }
 
+/**
+ * hn_program_get_report:
+ * @reporter_ssrc: the SSRC the room reports with (the one it announced for
+ *   the stream in its hello)
+ *
+ * The room's last receiver report about the program. rtpsession keeps it
+ * on the reporting room's source: rb-fractionlost (1/256), rb-jitter (in
+ * clock-rate units) and rb-round-trip (1/65536 s, meaningful only once
+ * the room echoed one of our sender reports, rb-lsr != 0).
+ *
+ * Returns: %FALSE when the room has not reported yet
+ */
+gboolean
+hn_program_get_report (HnProgram *self,
+                       gboolean video,
+                       guint32 reporter_ssrc,
+                       HnProgramReport *report)
+{
+  HnProgramStream *st;
+  g_autoptr (GObject) session = NULL;
+  g_autoptr (GstStructure) stats = NULL;
+  GObject *source = NULL;
+  gboolean have_rb = FALSE;
+  guint fraction = 0, jitter = 0, rtt = 0, lsr = 0;
+  gdouble clock_rate = video ? 90000.0 : 48000.0;
+
+  g_return_val_if_fail (HN_IS_PROGRAM (self), FALSE);
+  g_return_val_if_fail (report != NULL, FALSE);
+
+  st = video ? &self->video : &self->audio;
+  g_object_get (st->session, "internal-session", &session, NULL);
+  if (session == NULL)
+    return FALSE;
+  g_signal_emit_by_name (session, "get-source-by-ssrc", reporter_ssrc, &source);
+  if (source == NULL)
+    return FALSE;
+  g_object_get (source, "stats", &stats, NULL);
+  g_object_unref (source);
+  if (stats == NULL || !gst_structure_get_boolean (stats, "have-rb", &have_rb) || !have_rb)
+    return FALSE;
+  gst_structure_get_uint (stats, "rb-fractionlost", &fraction);
+  gst_structure_get_uint (stats, "rb-jitter", &jitter);
+  gst_structure_get_uint (stats, "rb-round-trip", &rtt);
+  gst_structure_get_uint (stats, "rb-lsr", &lsr);
+  gst_structure_get_uint (stats, "rb-exthighestseq", &report->highest_seq);
+  report->loss_pct = fraction * 100.0 / 256.0;
+  report->jitter_ms = jitter * 1000.0 / clock_rate;
+  report->rtt_ms = lsr != 0 ? rtt * 1000.0 / 65536.0 : -1.0;
+  return TRUE;
+}
+
 static gboolean
 hn_program_add_sdp_media (
     GstSDPMessage *sdp, GstElement *payloader, const gchar *host, guint port, GError **error)

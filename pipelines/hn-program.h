@@ -55,4 +55,22 @@ gchar *hn_program_get_sdp (HnProgram *self,
                            GError **error) G_GNUC_WARN_UNUSED_RESULT;
 guint64 hn_program_get_frames_encoded (HnProgram *self);
 
+/**
+ * HnProgramReport:
+ *
+ * What a room last reported about the program it receives (its RTCP
+ * receiver report), in one stream; negative values are unknown.
+ */
+typedef struct {
+  gdouble loss_pct;
+  gdouble jitter_ms;
+  gdouble rtt_ms;
+  guint32 highest_seq; /* changes with every new report */
+} HnProgramReport;
+
+gboolean hn_program_get_report (HnProgram *self,
+                                gboolean video,
+                                guint32 reporter_ssrc,
+                                HnProgramReport *report);
+
 G_END_DECLS

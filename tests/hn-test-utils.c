@@ -106,10 +106,36 @@ hn_test_write_file (const gchar *dir, const gchar *name, const gchar *contents)
   return path;
 }
 
+/* A thread receives every datagram at once into a queue: the daemon's
+ * sd_notify() blocks when the socket's queue (10 datagrams) is full, and a
+ * test that only looks at READY=1 must not stall the daemon it tests. */
 struct _HnTestNotify {
   GSocket *socket;
   gchar *path;
+  GAsyncQueue *messages; /* of gchar* */
+  GThread *thread;
+  gint stop; /* atomic */
 };
+
+static gpointer
+hn_test_notify_thread (gpointer data)
+{
+  HnTestNotify *self = data;
+
+  while (!g_atomic_int_get (&self->stop)) {
+    gchar buf[4096];
+    gssize n;
+
+    if (!g_socket_condition_timed_wait (self->socket, G_IO_IN, 50 * 1000, NULL, NULL))
+      continue;
+    n = g_socket_receive (self->socket, buf, sizeof buf - 1, NULL, NULL);
+    if (n > 0) {
+      buf[n] = '\0';
+      g_async_queue_push (self->messages, g_strdup (buf));
+    }
+  }
+  return NULL;
+}
 
 /**
  * hn_test_notify_new:
@@ -130,6 +156,8 @@ hn_test_notify_new (const gchar *path)
   g_socket_bind (self->socket, address, TRUE, &error);
   g_assert_no_error (error);
   g_socket_set_blocking (self->socket, FALSE);
+  self->messages = g_async_queue_new_full (g_free);
+  self->thread = g_thread_new ("notify", hn_test_notify_thread, self);
   return self;
 }
 
@@ -145,7 +173,7 @@ hn_test_notify_get_path (HnTestNotify *self)
  *   a prefix ending in '=' such as "STATUS="
  * @watch: (nullable): a child whose exit ends the wait early
  *
- * Receives messages until one has @line, dropping the others.
+ * Takes messages until one has @line, dropping the others.
  *
  * Returns: (nullable): that message, or %NULL on timeout or when @watch
  *   exited first
@@ -157,32 +185,24 @@ hn_test_notify_wait (HnTestNotify *self, const gchar *line, guint timeout_ms, GS
   gboolean prefix = g_str_has_suffix (line, "=");
 
   for (;;) {
-    gchar buf[4096];
-    gssize n;
-    g_autoptr (GError) error = NULL;
     gint64 now = g_get_monotonic_time ();
-    gint64 slice;
+    g_autofree gchar *msg = NULL;
 
-    n = g_socket_receive (self->socket, buf, sizeof buf - 1, NULL, &error);
-    if (n > 0) {
-      g_auto (GStrv) lines = NULL;
+    if (now >= deadline)
+      return NULL;
+    /* wake up at least every 100 ms to notice a child that died */
+    msg = g_async_queue_timeout_pop (self->messages, MIN (deadline - now, 100 * 1000));
+    if (msg != NULL) {
+      g_auto (GStrv) lines = g_strsplit (msg, "\n", -1);
 
-      buf[n] = '\0';
-      lines = g_strsplit (buf, "\n", -1);
       for (guint i = 0; lines[i] != NULL; i++) {
         if (prefix ? g_str_has_prefix (lines[i], line) : g_str_equal (lines[i], line))
-          return g_strdup (buf);
+          return g_steal_pointer (&msg);
       }
       continue;
     }
-    g_assert_true (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK));
-    if (now >= deadline)
-      return NULL;
     if (watch != NULL && g_subprocess_get_identifier (watch) == NULL)
       return NULL;
-    /* wake up at least every 100 ms to notice a child that died */
-    slice = MIN (deadline - now, 100 * 1000);
-    g_socket_condition_timed_wait (self->socket, G_IO_IN, slice, NULL, NULL);
   }
 }
 
@@ -191,6 +211,9 @@ hn_test_notify_free (HnTestNotify *self)
 {
   if (self == NULL)
     return;
+  g_atomic_int_set (&self->stop, 1);
+  g_thread_join (self->thread);
+  g_async_queue_unref (self->messages);
   g_socket_close (self->socket, NULL);
   g_object_unref (self->socket);
   g_unlink (self->path);
@@ -383,4 +406,132 @@ hn_test_run_ctl (const gchar *socket, gchar **out, gchar **err, ...)
   if (err != NULL)
     *err = g_steal_pointer (&e);
   return g_subprocess_get_exit_status (proc);
+}
+
+static gint
+hn_test_run_ctlv (const gchar *socket, gchar **out, gchar **err, gboolean json, va_list args)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GSubprocess) proc = NULL;
+  g_autoptr (GError) error = NULL;
+  const gchar *arg;
+
+  g_ptr_array_add (argv, (gpointer) hn_test_get_program ("HN_HOINGHICTL"));
+  g_ptr_array_add (argv, (gpointer) "--socket");
+  g_ptr_array_add (argv, (gpointer) socket);
+  if (json)
+    g_ptr_array_add (argv, (gpointer) "--json");
+  while ((arg = va_arg (args, const gchar *)) != NULL)
+    g_ptr_array_add (argv, (gpointer) arg);
+  g_ptr_array_add (argv, NULL);
+  proc =
+      g_subprocess_newv ((const gchar *const *) argv->pdata,
+                         G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (proc, NULL, NULL, out, err, &error);
+  g_assert_no_error (error);
+  return g_subprocess_get_exit_status (proc);
+}
+
+/**
+ * hn_test_ctl_json:
+ * @...: hoinghictl's arguments, %NULL-terminated (--json is added)
+ *
+ * Returns: (nullable): the parsed answer, or %NULL when hoinghictl failed
+ */
+JsonNode *
+hn_test_ctl_json (const gchar *socket, ...)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+  va_list args;
+  gint status;
+
+  va_start (args, socket);
+  status = hn_test_run_ctlv (socket, &out, &err, TRUE, args);
+  va_end (args);
+  if (status != 0) {
+    g_test_message ("hoinghictl failed: %s", err);
+    return NULL;
+  }
+  json_parser_load_from_data (parser, out, -1, &error);
+  g_assert_no_error (error);
+  return json_node_copy (json_parser_get_root (parser));
+}
+
+/**
+ * hn_test_ctl_ok:
+ *
+ * Runs hoinghictl and fails the test when it does not succeed.
+ */
+void
+hn_test_ctl_ok (const gchar *socket, ...)
+{
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+  va_list args;
+  gint status;
+
+  va_start (args, socket);
+  status = hn_test_run_ctlv (socket, &out, &err, FALSE, args);
+  va_end (args);
+  if (status != 0)
+    g_error ("hoinghictl failed: %s", err);
+}
+
+/**
+ * hn_test_wait:
+ *
+ * Checks @predicate until it holds or @timeout_ms passes.
+ *
+ * Returns: the milliseconds it took, or -1
+ */
+gint64
+hn_test_wait (HnTestPredicate predicate, gpointer data, guint timeout_ms)
+{
+  gint64 start = g_get_monotonic_time ();
+  gint64 deadline = start + (gint64) timeout_ms * 1000;
+
+  for (;;) {
+    if (predicate (data))
+      return (g_get_monotonic_time () - start) / 1000;
+    if (g_get_monotonic_time () > deadline)
+      return -1;
+    /* not a synchronisation: the pace of re-checking a condition */
+    g_usleep (50 * 1000);
+  }
+}
+
+/**
+ * hn_test_endpoint_start:
+ * @extra_args: (nullable): more arguments, e.g. "--test-color", "0xff0000"
+ *
+ * Starts a room endpoint (test source, no sink) connecting to a hub on
+ * 127.0.0.1:@control_port.
+ */
+HnTestDaemon *
+hn_test_endpoint_start (guint control_port,
+                        const gchar *site,
+                        const gchar *token_file,
+                        const gchar *const *extra_args)
+{
+  g_autofree gchar *hub = g_strdup_printf ("127.0.0.1:%u", control_port);
+  g_autoptr (GPtrArray) args = g_ptr_array_new ();
+  g_autoptr (GError) error = NULL;
+  const gchar *base[] = { "--role",       "endpoint", "--config", "/nonexistent/endpoint.conf",
+                          "--site",       site,       "--hub",    hub,
+                          "--token-file", token_file, "--source", "test",
+                          "--sink",       "none",     NULL };
+  HnTestDaemon *d;
+
+  for (guint i = 0; base[i] != NULL; i++)
+    g_ptr_array_add (args, (gpointer) base[i]);
+  for (guint i = 0; extra_args != NULL && extra_args[i] != NULL; i++)
+    g_ptr_array_add (args, (gpointer) extra_args[i]);
+  g_ptr_array_add (args, NULL);
+  d = hn_test_daemon_spawn ((const gchar *const *) args->pdata, NULL, &error);
+  g_assert_no_error (error);
+  return d;
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -44,5 +45,15 @@ void hn_test_daemon_free (HnTestDaemon *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HnTestDaemon, hn_test_daemon_free)
 
 gint hn_test_run_ctl (const gchar *socket, gchar **out, gchar **err, ...) G_GNUC_NULL_TERMINATED;
+JsonNode *hn_test_ctl_json (const gchar *socket, ...) G_GNUC_NULL_TERMINATED;
+void hn_test_ctl_ok (const gchar *socket, ...) G_GNUC_NULL_TERMINATED;
+
+typedef gboolean (*HnTestPredicate) (gpointer data);
+gint64 hn_test_wait (HnTestPredicate predicate, gpointer data, guint timeout_ms);
+
+HnTestDaemon *hn_test_endpoint_start (guint control_port,
+                                      const gchar *site,
+                                      const gchar *token_file,
+                                      const gchar *const *extra_args);
 
 G_END_DECLS

@@ -404,6 +404,49 @@ static const BadFixture bad_fixtures[] = {
     HN_ERROR_CONFIG_INVALID_VALUE,
     20,
     { "[site xa-dao-tru] code: ", "'8914' is not a GSO commune code (5 digits)" } },
+  { "sites-bad-health-value.conf",
+    HN_ERROR_CONFIG_INVALID_VALUE,
+    5,
+    { "[health] mos-ok: ", "'3,6' is not a decimal number from 1.0 to 4.5" } },
+  { "sites-bad-health-range.conf",
+    HN_ERROR_CONFIG_INVALID_VALUE,
+    5,
+    { "[health] mos-good: ", "'5.0' is not a decimal number from 1.0 to 4.5" } },
+  { "sites-bad-health-order.conf",
+    HN_ERROR_CONFIG_INVALID_VALUE,
+    4,
+    { "[health] mos-good: ",
+      "mos-good=3.5 is not above mos-ok=3.6 (the default); the thresholds must decrease: "
+      "mos-good > mos-ok > mos-bad" } },
+  { "sites-bad-health-inherited-order.conf",
+    HN_ERROR_CONFIG_INVALID_VALUE,
+    8,
+    { "[health commune] mos-good: ",
+      "mos-good=3.7 is not above mos-ok=3.8 (from [health]); the thresholds must decrease" } },
+  { "sites-bad-health-tier.conf",
+    HN_ERROR_CONFIG_UNKNOWN_TIER,
+    3,
+    { "[health communes]: ",
+      "unknown tier 'communes' (did you mean 'commune'?); expected [health department], "
+      "[health district] or [health commune]" } },
+  { "sites-bad-health-hub.conf",
+    HN_ERROR_CONFIG_UNKNOWN_GROUP,
+    3,
+    { "[health hub]: ", "the hub has no link of its own to rate; expected [health department], "
+                        "[health district] or [health commune]" } },
+  { "sites-bad-health-key.conf",
+    HN_ERROR_CONFIG_UNKNOWN_KEY,
+    4,
+    { "[health district] mos-god: ", "unknown key; did you mean 'mos-good'?" } },
+  { "sites-bad-health-group.conf",
+    HN_ERROR_CONFIG_UNKNOWN_GROUP,
+    3,
+    { "[helth commune]: ", "unknown group; did you mean [health commune]?" } },
+  { "sites-bad-health-duplicate.conf",
+    HN_ERROR_CONFIG_DUPLICATE,
+    6,
+    { "[health  commune]: ", "the thresholds of communes are already set by [health commune] at ",
+      "sites-bad-health-duplicate.conf:3" } },
 };
 
 static void
@@ -479,6 +522,126 @@ test_several_syntax_problems (void)
   g_assert_error (error, HN_ERROR, HN_ERROR_CONFIG_SYNTAX);
   g_assert_cmpuint (count_lines (error->message), ==, 4);
   assert_problems (error->message, path, expected);
+}
+
+static void
+test_several_health_problems (void)
+{
+  const gchar *path = fixture ("sites-bad-health-several.conf");
+  const gchar *const expected[] = {
+    "@:6: [health commune] mos-bad: mos-bad=3.3 is not below mos-ok=3.2; the thresholds must "
+    "decrease: mos-good > mos-ok > mos-bad",
+    "@:9: [health] mos-good: '4.6' is not a decimal number from 1.0 to 4.5",
+    "@:10: [health] mos-okay: unknown key; did you mean 'mos-ok'?",
+    "@:11: [health] mos-bad: empty value",
+    /* [health] set no valid mos-ok, so the district inherits the default */
+    "@:14: [health district] mos-good: mos-good=3.1 is not above mos-ok=3.6 (the default); the "
+    "thresholds must decrease: mos-good > mos-ok > mos-bad",
+    "@:16: [health villages]: unknown tier 'villages'; expected [health department], "
+    "[health district] or [health commune]",
+    NULL,
+  };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HnConfig) config = hn_config_new_from_file (path, &error);
+
+  g_assert_null (config);
+  g_assert_error (error, HN_ERROR, HN_ERROR_CONFIG_INVALID_VALUE);
+  assert_problems (error->message, path, expected);
+}
+
+static void
+assert_thresholds (HnConfig *config, HnTier tier, gdouble good, gdouble ok, gdouble bad)
+{
+  const HnQualityThresholds *t = hn_config_get_health_thresholds (config, tier);
+
+  g_assert_nonnull (t);
+  g_assert_cmpfloat (t->good_mos, ==, good);
+  g_assert_cmpfloat (t->ok_mos, ==, ok);
+  g_assert_cmpfloat (t->bad_mos, ==, bad);
+}
+
+static void
+test_health (void)
+{
+  g_autoptr (HnConfig) config = load_ok (fixture ("sites-health.conf"));
+  g_autoptr (HnConfig) minimal = load_ok (fixture ("sites-minimal.conf"));
+  g_autoptr (HnConfig) shipped = load_ok (shipped_sites_conf ());
+
+  /* [health] sets good and ok; bad is the built-in default */
+  assert_thresholds (config, HN_TIER_HUB, 4.2, 3.8, HN_QUALITY_DEFAULT_BAD_MOS);
+  assert_thresholds (config, HN_TIER_DEPARTMENT, 4.2, 3.8, 3.1);
+  /* [health district] sets only bad, [health commune] ok and bad: the
+   * rest comes from [health], though it stands after [health commune] */
+  assert_thresholds (config, HN_TIER_DISTRICT, 4.2, 3.8, 3.25);
+  assert_thresholds (config, HN_TIER_COMMUNE, 4.2, 3.4, 2.9);
+
+  /* no [health] at all: the defaults of hn-quality.h for every tier */
+  for (guint t = 0; t < HN_TIER_LAST; t++)
+    assert_thresholds (minimal, t, HN_QUALITY_DEFAULT_GOOD_MOS, HN_QUALITY_DEFAULT_OK_MOS,
+                       HN_QUALITY_DEFAULT_BAD_MOS);
+  g_assert_cmpfloat (HN_QUALITY_DEFAULT_GOOD_MOS, ==, 4.0);
+  g_assert_cmpfloat (HN_QUALITY_DEFAULT_OK_MOS, ==, 3.6);
+  g_assert_cmpfloat (HN_QUALITY_DEFAULT_BAD_MOS, ==, 3.1);
+
+  /* the shipped file: gentler on communes (rural DSL and 4G) */
+  assert_thresholds (shipped, HN_TIER_HUB, 4.0, 3.6, 3.1);
+  assert_thresholds (shipped, HN_TIER_DEPARTMENT, 4.0, 3.6, 3.1);
+  assert_thresholds (shipped, HN_TIER_DISTRICT, 4.0, 3.6, 3.1);
+  assert_thresholds (shipped, HN_TIER_COMMUNE, 4.0, 3.4, 2.9);
+}
+
+static void
+test_health_values (void)
+{
+  /* what mos-good accepts and refuses, through a file written at run time;
+   * mos-bad=1.0 is the lowest a threshold can be */
+  const struct {
+    const gchar *text;
+    gboolean ok;
+    gdouble value;
+  } cases[] = {
+    { "4", TRUE, 4.0 },    { "4.5", TRUE, 4.5 },   { "1.3", TRUE, 1.3 },   { "4.25", TRUE, 4.25 },
+    { "04.1", TRUE, 4.1 }, { "4.500", TRUE, 4.5 }, { "4.51", FALSE, 0 },   { "0.9", FALSE, 0 },
+    { "5", FALSE, 0 },     { "4,0", FALSE, 0 },    { "4.", FALSE, 0 },     { ".4", FALSE, 0 },
+    { "+4.0", FALSE, 0 },  { "-1", FALSE, 0 },     { "4.0 dB", FALSE, 0 }, { "4e0", FALSE, 0 },
+    { "inf", FALSE, 0 },   { "nan", FALSE, 0 },    { "0x4", FALSE, 0 },    { "good", FALSE, 0 },
+  };
+  g_autofree gchar *dir = NULL;
+  g_autofree gchar *path = NULL;
+  g_autoptr (GError) error = NULL;
+
+  dir = g_dir_make_tmp ("hoinghi-test-health-XXXXXX", &error);
+  g_assert_no_error (error);
+  path = g_build_filename (dir, "sites.conf", NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autofree gchar *text =
+        g_strdup_printf ("[health]\nmos-good=%s\nmos-ok=1.2\nmos-bad=1.0\n\n"
+                         "[site ubnd-tinh]\nname=UBND tỉnh\ntier=hub\naddress=10.26.0.10\n",
+                         cases[i].text);
+    g_autoptr (HnConfig) config = NULL;
+    g_autoptr (GError) load_error = NULL;
+
+    g_file_set_contents (path, text, -1, &error);
+    g_assert_no_error (error);
+    config = hn_config_new_from_file (path, &load_error);
+    g_test_message ("mos-good=%s: %s", cases[i].text,
+                    load_error != NULL ? load_error->message : "ok");
+    if (cases[i].ok) {
+      g_assert_no_error (load_error);
+      assert_thresholds (config, HN_TIER_COMMUNE, cases[i].value, 1.2, 1.0);
+    } else {
+      g_autofree gchar *expected =
+          g_strdup_printf ("%s:2: [health] mos-good: '%s' is not a decimal number from 1.0 to 4.5",
+                           path, cases[i].text);
+
+      g_assert_null (config);
+      g_assert_error (load_error, HN_ERROR, HN_ERROR_CONFIG_INVALID_VALUE);
+      g_assert_cmpstr (load_error->message, ==, expected);
+    }
+  }
+  g_assert_cmpint (g_remove (path), ==, 0);
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
 }
 
 static void
@@ -913,6 +1076,9 @@ main (int argc, char **argv)
 
   g_test_add_func ("/hn/config/several-problems", test_several_problems);
   g_test_add_func ("/hn/config/several-syntax-problems", test_several_syntax_problems);
+  g_test_add_func ("/hn/config/health/several-problems", test_several_health_problems);
+  g_test_add_func ("/hn/config/health/tiers", test_health);
+  g_test_add_func ("/hn/config/health/values", test_health_values);
   g_test_add_func ("/hn/config/problems-sorted-by-file", test_problems_sorted_by_file);
   g_test_add_func ("/hn/config/not-utf8", test_not_utf8);
   g_test_add_func ("/hn/config/dropin/merge", test_dropin_merge);

@@ -41,103 +41,46 @@ typedef struct {
   guint media_rtcp_port;
 } Fixture;
 
-static JsonNode *
-ctl_json (const gchar *socket, ...)
-{
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr (GSubprocess) proc = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  g_autofree gchar *out = NULL;
-  g_autofree gchar *err = NULL;
-  const gchar *arg;
-  va_list args;
-
-  g_ptr_array_add (argv, (gpointer) hn_test_get_program ("HN_HOINGHICTL"));
-  g_ptr_array_add (argv, (gpointer) "--socket");
-  g_ptr_array_add (argv, (gpointer) socket);
-  g_ptr_array_add (argv, (gpointer) "--json");
-  va_start (args, socket);
-  while ((arg = va_arg (args, const gchar *)) != NULL)
-    g_ptr_array_add (argv, (gpointer) arg);
-  va_end (args);
-  g_ptr_array_add (argv, NULL);
-  proc =
-      g_subprocess_newv ((const gchar *const *) argv->pdata,
-                         G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, &err, &error);
-  g_assert_no_error (error);
-  if (g_subprocess_get_exit_status (proc) != 0) {
-    g_test_message ("hoinghictl %s failed: %s", (const gchar *) argv->pdata[4], err);
-    return NULL;
-  }
-  json_parser_load_from_data (parser, out, -1, &error);
-  g_assert_no_error (error);
-  return json_node_copy (json_parser_get_root (parser));
-}
-
-static void
-ctl_ok (const gchar *socket, ...)
-{
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr (GSubprocess) proc = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autofree gchar *err = NULL;
-  const gchar *arg;
-  va_list args;
-
-  g_ptr_array_add (argv, (gpointer) hn_test_get_program ("HN_HOINGHICTL"));
-  g_ptr_array_add (argv, (gpointer) "--socket");
-  g_ptr_array_add (argv, (gpointer) socket);
-  va_start (args, socket);
-  while ((arg = va_arg (args, const gchar *)) != NULL)
-    g_ptr_array_add (argv, (gpointer) arg);
-  va_end (args);
-  g_ptr_array_add (argv, NULL);
-  proc = g_subprocess_newv ((const gchar *const *) argv->pdata,
-                            G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                            &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (proc, NULL, NULL, NULL, &err, &error);
-  g_assert_no_error (error);
-  if (g_subprocess_get_exit_status (proc) != 0)
-    g_error ("hoinghictl %s: %s", (const gchar *) argv->pdata[3], err);
-}
-
 typedef gboolean (*Predicate) (Fixture *f, gpointer data);
 
+typedef struct {
+  Fixture *f;
+  Predicate pred;
+  gpointer data;
+} Check;
+
+static gboolean
+check_cb (gpointer data)
+{
+  Check *c = data;
+
+  return c->pred (c->f, c->data);
+}
+
 /* Checks @pred until it holds or @timeout_ms passes; returns the time it
- * took in ms, or -1. */
+ * took in ms, or -1 after printing what every room saw. */
 static gint64
 wait_for (Fixture *f, Predicate pred, gpointer data, guint timeout_ms)
 {
-  gint64 start = g_get_monotonic_time ();
-  gint64 deadline = start + (gint64) timeout_ms * 1000;
+  Check c = { f, pred, data };
+  gint64 ms = hn_test_wait (check_cb, &c, timeout_ms);
 
-  for (;;) {
-    if (pred (f, data))
-      return (g_get_monotonic_time () - start) / 1000;
-    if (g_get_monotonic_time () > deadline) {
-      /* say what the rooms saw, for whoever reads a failure */
-      for (guint i = 0; i < N_ROOMS; i++) {
-        g_autoptr (JsonNode) node =
-            f->ep[i] != NULL ? ctl_json (f->ep[i]->socket, "endpoint", NULL) : NULL;
-        g_autofree gchar *text = node != NULL ? json_to_string (node, FALSE) : NULL;
+  if (ms < 0) {
+    for (guint i = 0; i < N_ROOMS; i++) {
+      g_autoptr (JsonNode) node =
+          f->ep[i] != NULL ? hn_test_ctl_json (f->ep[i]->socket, "endpoint", NULL) : NULL;
+      g_autofree gchar *text = node != NULL ? json_to_string (node, FALSE) : NULL;
 
-        g_test_message ("%s: %s", rooms[i].id, text != NULL ? text : "(no answer)");
-      }
-      return -1;
+      g_test_message ("%s: %s", rooms[i].id, text != NULL ? text : "(no answer)");
     }
-    /* not a synchronisation: the pace of re-checking a condition */
-    g_usleep (50 * 1000);
   }
+  return ms;
 }
 
 static JsonObject *
 endpoint_state (Fixture *f, guint i, JsonNode **node)
 {
-  *node = ctl_json (f->ep[i]->socket, "endpoint", NULL);
+  *node = hn_test_ctl_json (f->ep[i]->socket, "endpoint", NULL);
   return *node != NULL ? json_node_get_object (*node) : NULL;
 }
 
@@ -229,7 +172,7 @@ all_decoding (Fixture *f, gpointer data)
 static gboolean
 hub_sees_online (Fixture *f, gpointer data)
 {
-  g_autoptr (JsonNode) node = ctl_json (f->hub->socket, "status", NULL);
+  g_autoptr (JsonNode) node = hn_test_ctl_json (f->hub->socket, "status", NULL);
 
   return node != NULL && json_object_get_int_member (json_node_get_object (node), "sites-online") ==
                              GPOINTER_TO_INT (data);
@@ -238,33 +181,11 @@ hub_sees_online (Fixture *f, gpointer data)
 static HnTestDaemon *
 start_endpoint (Fixture *f, guint i)
 {
-  g_autofree gchar *hub = g_strdup_printf ("127.0.0.1:%u", f->control_port);
   g_autofree gchar *color = g_strdup_printf ("0x%06x", rooms[i].color);
   g_autofree gchar *tone = g_strdup_printf ("%u", rooms[i].tone);
-  const gchar *args[] = { "--role",
-                          "endpoint",
-                          "--config",
-                          "/nonexistent/endpoint.conf",
-                          "--site",
-                          rooms[i].id,
-                          "--hub",
-                          hub,
-                          "--token-file",
-                          f->token_file[i],
-                          "--source",
-                          "test",
-                          "--test-color",
-                          color,
-                          "--test-tone",
-                          tone,
-                          "--sink",
-                          "none",
-                          NULL };
-  g_autoptr (GError) error = NULL;
-  HnTestDaemon *d = hn_test_daemon_spawn (args, NULL, &error);
+  const gchar *args[] = { "--test-color", color, "--test-tone", tone, NULL };
 
-  g_assert_no_error (error);
-  return d;
+  return hn_test_endpoint_start (f->control_port, rooms[i].id, f->token_file[i], args);
 }
 
 static void
@@ -278,7 +199,7 @@ fixture_setup (Fixture *f, gconstpointer data)
 
   f->hub = hn_test_daemon_start (config, NULL, &error);
   g_assert_no_error (error);
-  status = ctl_json (f->hub->socket, "status", NULL);
+  status = hn_test_ctl_json (f->hub->socket, "status", NULL);
   g_assert_nonnull (status);
   o = json_node_get_object (status);
   f->control_port = json_object_get_int_member (o, "control-port");
@@ -287,7 +208,7 @@ fixture_setup (Fixture *f, gconstpointer data)
   g_assert_cmpuint (f->media_port, >, 0);
 
   for (guint i = 0; i < N_ROOMS; i++) {
-    g_autoptr (JsonNode) token = ctl_json (f->hub->socket, "token", rooms[i].id, NULL);
+    g_autoptr (JsonNode) token = hn_test_ctl_json (f->hub->socket, "token", rooms[i].id, NULL);
     g_autofree gchar *name = g_strdup_printf ("%s.token", rooms[i].id);
 
     g_assert_nonnull (token);
@@ -311,9 +232,9 @@ fixture_teardown (Fixture *f, gconstpointer data)
 static void
 start_meeting (Fixture *f, const gchar *extra, const gchar *extra_value)
 {
-  ctl_ok (f->hub->socket, "meeting", "start", "m", "--sites",
-          "tt-tam-dao,tt-hop-chau,xa-dao-tru,xa-yen-duong", "--title", "Giao ban", extra,
-          extra_value, NULL);
+  hn_test_ctl_ok (f->hub->socket, "meeting", "start", "m", "--sites",
+                  "tt-tam-dao,tt-hop-chau,xa-dao-tru,xa-yen-duong", "--title", "Giao ban", extra,
+                  extra_value, NULL);
 }
 
 static void
@@ -336,7 +257,7 @@ test_meeting_floor_layout_mute (Fixture *f, gconstpointer data)
 
   /* 2. floor to the green room: the others see green within 2 s and hear
    * its 880 Hz above the chair */
-  ctl_ok (f->hub->socket, "floor", "m", "tt-hop-chau", NULL);
+  hn_test_ctl_ok (f->hub->socket, "floor", "m", "tt-hop-chau", NULL);
   for (guint i = 0; i < N_ROOMS; i++) {
     if (i == 1)
       continue;
@@ -351,7 +272,7 @@ test_meeting_floor_layout_mute (Fixture *f, gconstpointer data)
 
   /* 3a. pip: the floor holder full frame, the chair's inset at the bottom
    * right (104,76 52×40 of 160×120), which covers most of cell (3,3) */
-  ctl_ok (f->hub->socket, "layout", "m", "pip", NULL);
+  hn_test_ctl_ok (f->hub->socket, "layout", "m", "pip", NULL);
   {
     gboolean ok = FALSE;
     gint64 deadline = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
@@ -372,7 +293,7 @@ test_meeting_floor_layout_mute (Fixture *f, gconstpointer data)
 
   /* 3b. grid: the floor holder top left, then the others in order:
    * red top right, blue bottom left, yellow bottom right */
-  ctl_ok (f->hub->socket, "layout", "m", "grid", NULL);
+  hn_test_ctl_ok (f->hub->socket, "layout", "m", "grid", NULL);
   e.observer = 0;
   e.rgb[0] = rooms[1].rgb;
   e.rgb[1] = rooms[0].rgb;
@@ -384,8 +305,8 @@ test_meeting_floor_layout_mute (Fixture *f, gconstpointer data)
   g_assert_cmpint (ms, >=, 0);
 
   /* 4. muting the green room takes its tone out of the mix */
-  ctl_ok (f->hub->socket, "layout", "m", "single", NULL);
-  ctl_ok (f->hub->socket, "mute", "m", "tt-hop-chau", NULL);
+  hn_test_ctl_ok (f->hub->socket, "layout", "m", "single", NULL);
+  hn_test_ctl_ok (f->hub->socket, "mute", "m", "tt-hop-chau", NULL);
   memset (&e, 0, sizeof e);
   e.observer = 2;
   e.rgb[0] = rooms[1].rgb;
@@ -400,7 +321,7 @@ static gboolean
 leg_joined (Fixture *f, gpointer data)
 {
   const gchar *site = data;
-  g_autoptr (JsonNode) node = ctl_json (f->hub->socket, "meeting", "show", "m", NULL);
+  g_autoptr (JsonNode) node = hn_test_ctl_json (f->hub->socket, "meeting", "show", "m", NULL);
   JsonArray *participants;
 
   if (node == NULL)
@@ -487,7 +408,7 @@ test_meeting_isolation (Fixture *f, gconstpointer data)
     Expect e = { 0 };
 
     /* the meeting goes on: the floor still moves and shows */
-    ctl_ok (f->hub->socket, "floor", "m", "xa-dao-tru", NULL);
+    hn_test_ctl_ok (f->hub->socket, "floor", "m", "xa-dao-tru", NULL);
     e.observer = 0;
     e.rgb[0] = rooms[2].rgb;
     g_assert_cmpint (wait_for (f, sees, &e, 3000), >=, 0);

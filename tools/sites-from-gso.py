@@ -93,6 +93,19 @@ HEADER = """\
 #   video-bitrate=  kbit/s, 64..20000.  Default 600.
 #   audio-bitrate=  kbit/s (Opus), 6..510.  Default 32.
 #
+# [health] -- how the hub rates the quality of each room's link, in both
+# directions, from the MOS (mean opinion score, 1.0..4.5) it estimates from
+# round-trip time, jitter and loss (see "Link health" in the operator guide)
+#   mos-good=       a MOS at or above this is good.  Default 4.0.
+#   mos-ok=         at or above this, ok.  Default 3.6.
+#   mos-bad=        at or above this, bad; below it, terrible.  Default 3.1.
+#   Decimal numbers from 1.0 to 4.5, with mos-good > mos-ok > mos-bad.  A
+#   link that stays bad or terrible for 2 s is shown as degraded.
+#
+# [health department], [health district], [health commune] -- the same
+# keys for the rooms of one tier; a key such a group does not set is taken
+# from [health].
+#
 # [site ID] -- one group per room
 #   ID is lowercase ASCII letters, digits and '-', starts with a letter,
 #   does not end with '-', at most 63 characters; unique.
@@ -256,6 +269,16 @@ def main(argv):
            "video-framerate=25",
            "video-bitrate=600",
            "audio-bitrate=32",
+           "",
+           "[health]",
+           "mos-good=4.0",
+           "mos-ok=3.6",
+           "mos-bad=3.1",
+           "",
+           "# Commune rooms are often on rural DSL or 4G: rate them more gently.",
+           "[health commune]",
+           "mos-ok=3.4",
+           "mos-bad=2.9",
            ""]
     out.extend(body)
     while out and out[-1] == "":
