@@ -56,6 +56,7 @@ typedef struct {
   gint64 lost;
   gint64 when_us;
   guint32 report_seq[2]; /* the room's last receiver reports, video and audio */
+  gint32 report_lost[2]; /* and the losses they count */
 } HnHubCounters;
 
 /* Loss is measured over the last 15 samples (15 s): a commune's link
@@ -615,22 +616,34 @@ hn_hub_sample_site (HnHub *self, HnHubMeeting *hm, const gchar *site_id, gint64 
       up.bitrate_kbps = (totals.bytes - MIN (prev->bytes, totals.bytes)) * 8 / 1000.0 / seconds;
   }
   if (hello != NULL) {
+    const HnHubCounters *oldest =
+        history->len > 0 ? &g_array_index (history, HnHubCounters, 0) : NULL;
+    const HnHubCounters *prev =
+        history->len > 0 ? &g_array_index (history, HnHubCounters, history->len - 1) : NULL;
+    gint64 expected = 0, lost = 0;
+
     for (guint v = 0; v < 2; v++) {
       if (!hn_program_get_report (hm->program, v == 0,
                                   v == 0 ? hello->video_ssrc : hello->audio_ssrc, &report))
         continue;
       totals.report_seq[v] = report.highest_seq;
+      totals.report_lost[v] = report.packets_lost;
+      /* loss over the window from the reports' cumulative counters, like
+       * the other direction: one report's fraction covers too few packets */
+      if (oldest != NULL && oldest->report_seq[v] != 0) {
+        expected += (gint64) (guint32) (report.highest_seq - oldest->report_seq[v]);
+        lost += MAX (report.packets_lost - oldest->report_lost[v], 0);
+      }
       /* only a new report says something new: an old one re-read after the
        * room stalled would keep stale figures alive */
-      if (history->len > 0 &&
-          g_array_index (history, HnHubCounters, history->len - 1).report_seq[v] ==
-              report.highest_seq)
+      if (prev != NULL && prev->report_seq[v] == report.highest_seq)
         continue;
       have_down = TRUE;
-      down.loss_pct = MAX (down.loss_pct, report.loss_pct);
       down.jitter_ms = MAX (down.jitter_ms, report.jitter_ms);
       down.rtt_ms = MAX (down.rtt_ms, report.rtt_ms);
     }
+    if (have_down)
+      down.loss_pct = expected > 0 ? CLAMP (lost * 100.0 / expected, 0.0, 100.0) : 0.0;
   }
   /* the round trip is the same path both ways: the hub measures it on the
    * program's reports and uses it for both directions */

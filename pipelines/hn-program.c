@@ -693,6 +693,7 @@ hn_program_get_report (HnProgram *self,
   gst_structure_get_uint (stats, "rb-round-trip", &rtt);
   gst_structure_get_uint (stats, "rb-lsr", &lsr);
   gst_structure_get_uint (stats, "rb-exthighestseq", &report->highest_seq);
+  gst_structure_get_int (stats, "rb-packetslost", &report->packets_lost);
   report->loss_pct = fraction * 100.0 / 256.0;
   report->jitter_ms = jitter * 1000.0 / clock_rate;
   report->rtt_ms = lsr != 0 ? rtt * 1000.0 / 65536.0 : -1.0;

@@ -65,7 +65,8 @@ typedef struct {
   gdouble loss_pct;
   gdouble jitter_ms;
   gdouble rtt_ms;
-  guint32 highest_seq; /* changes with every new report */
+  guint32 highest_seq; /* extended highest sequence number received */
+  gint32 packets_lost; /* cumulative, as the room counts them */
 } HnProgramReport;
 
 gboolean hn_program_get_report (HnProgram *self,

@@ -11,7 +11,7 @@
 
 #include "hn-test-utils.h"
 
-enum { LOSSY5, LOSSY10, DELAYED, CLEAN, N_ROOMS };
+enum { LOSSY5, LOSSY10, DELAYED, CLEAN, LOSSY_PROGRAM, N_ROOMS };
 
 static const struct {
   const gchar *id;
@@ -21,6 +21,7 @@ static const struct {
   [LOSSY10] = { "tt-hop-chau", { "--lab-loss-send", "10", NULL } },
   [DELAYED] = { "xa-dao-tru", { "--lab-delay-send", "60", NULL } },
   [CLEAN] = { "xa-yen-duong", { NULL } },
+  [LOSSY_PROGRAM] = { "huyen-tam-dao", { "--lab-loss-receive", "5", NULL } },
 };
 
 typedef struct {
@@ -118,7 +119,7 @@ fixture_setup (Fixture *f, gconstpointer data)
         hn_test_endpoint_start (f->control_port, rooms[i].id, f->token_file[i], rooms[i].lab);
   }
   hn_test_ctl_ok (f->hub->socket, "meeting", "start", "m", "--sites",
-                  "tt-tam-dao,tt-hop-chau,xa-dao-tru,xa-yen-duong", NULL);
+                  "tt-tam-dao,tt-hop-chau,xa-dao-tru,xa-yen-duong,huyen-tam-dao", NULL);
   for (guint i = 0; i < N_ROOMS; i++) {
     StateCheck c = { f, rooms[i].id, "up" };
     gint64 ms = wait_state (&c, 15000);
@@ -166,7 +167,8 @@ test_links_loss_and_delay (Fixture *f, gconstpointer data)
   g_autoptr (JsonNode) n10 = NULL;
   g_autoptr (JsonNode) nd = NULL;
   g_autoptr (JsonNode) nc = NULL;
-  JsonObject *l5, *l10, *ld, *lc;
+  g_autoptr (JsonNode) np = NULL;
+  JsonObject *l5, *l10, *ld, *lc, *lp;
   StateCheck degraded = { f, rooms[LOSSY10].id, "degraded" };
   gdouble v;
 
@@ -175,10 +177,12 @@ test_links_loss_and_delay (Fixture *f, gconstpointer data)
   l10 = link_of (f, rooms[LOSSY10].id, &n10);
   ld = link_of (f, rooms[DELAYED].id, &nd);
   lc = link_of (f, rooms[CLEAN].id, &nc);
+  lp = link_of (f, rooms[LOSSY_PROGRAM].id, &np);
   g_assert_nonnull (l5);
   g_assert_nonnull (l10);
   g_assert_nonnull (ld);
   g_assert_nonnull (lc);
+  g_assert_nonnull (lp);
 
   /* 5% dropped on the room's way to the hub: seen there, and only there */
   v = direction_value (l5, "site-to-hub", "loss-pct");
@@ -190,6 +194,16 @@ test_links_loss_and_delay (Fixture *f, gconstpointer data)
   g_assert_cmpfloat (direction_value (lc, "site-to-hub", "loss-pct"), <, 1.0);
   g_assert_cmpfloat (direction_value (lc, "hub-to-site", "loss-pct"), <, 1.0);
   g_assert_cmpfloat (direction_value (ld, "site-to-hub", "loss-pct"), <, 1.0);
+
+  /* 5% of the program lost on its way to one room: the room's reports
+   * say so, for that direction and that room only */
+  v = direction_value (lp, "hub-to-site", "loss-pct");
+  g_test_message ("5%% program room: hub->site loss %.2f%%, site->hub %.2f%%", v,
+                  direction_value (lp, "site-to-hub", "loss-pct"));
+  g_assert_cmpfloat (v, >=, 3.5);
+  g_assert_cmpfloat (v, <=, 6.5);
+  g_assert_cmpfloat (direction_value (lp, "site-to-hub", "loss-pct"), <, 1.0);
+  g_assert_cmpfloat (direction_value (l5, "hub-to-site", "loss-pct"), <, 1.0);
 
   /* 10%: degraded, and the class bad or worse */
   v = direction_value (l10, "site-to-hub", "loss-pct");
