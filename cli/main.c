@@ -1752,7 +1752,8 @@ verb_watch (HnCli *cli, gchar **argv, GError **error)
 }
 
 static const HnVerb meeting_verbs[] = {
-  { "start", 1, 1, start_options, "sites", verb_meeting_start, NULL, "ID", "Start a meeting" },
+  { "start", 1, 1, start_options, NULL, verb_meeting_start, NULL, "ID",
+    "Start a meeting (without --sites: as meetings.conf defines ID)" },
   { "stop", 1, 1, NULL, NULL, verb_meeting_stop, NULL, "ID", "Stop a meeting" },
   { "show", 1, 1, NULL, NULL, verb_meeting_show, NULL, "ID",
     "Show a meeting and its participants" },

@@ -57,15 +57,16 @@ hn_api_meetings_list (const HnApiRequest *request, HnApiReply *reply, GError **e
 /**
  * hn_api_meetings_start:
  *
- * POST /api/v1/meetings {"id", "sites", "title"?, "source"?, "layout"?,
- * "monitor"?}: 201 and the new meeting
+ * POST /api/v1/meetings {"id", "sites"?, "title"?, "source"?, "layout"?,
+ * "monitor"?}: 201 and the new meeting; without "sites", the meeting's
+ * definition in meetings.conf
  */
 gboolean
 hn_api_meetings_start (const HnApiRequest *request, HnApiReply *reply, GError **error)
 {
   static const HnApiMember members[] = {
     { "id", G_TYPE_STRING, TRUE, FALSE },
-    { "sites", G_TYPE_STRING, TRUE, FALSE },
+    { "sites", G_TYPE_STRING, FALSE, TRUE },
     { "title", G_TYPE_STRING, FALSE, TRUE },
     { "source", G_TYPE_STRING, FALSE, TRUE },
     { "layout", G_TYPE_STRING, FALSE, TRUE },

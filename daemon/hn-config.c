@@ -29,6 +29,7 @@ struct _HnConfig {
   guint control_port;
   guint media_port;
   HnProgramFormat program;
+  guint loss_window;
   GPtrArray *sites;       /* of HnSite, file order */
   GHashTable *site_by_id; /* id -> HnSite (owned by sites) */
   HnSite *hub;
@@ -41,14 +42,11 @@ G_DEFINE_FINAL_TYPE (HnConfig, hn_config, G_TYPE_OBJECT)
 #define SITE_PREFIX "site "
 #define HEALTH_PREFIX "health "
 
-static const gchar *const hub_keys[] = { "listen-address",
-                                         "control-port",
-                                         "media-port",
-                                         "program-size",
-                                         "program-framerate",
-                                         "program-video-bitrate",
-                                         "program-audio-bitrate",
-                                         NULL };
+static const gchar *const hub_keys[] = {
+  "listen-address", "control-port",          "media-port",
+  "program-size",   "program-framerate",     "program-video-bitrate",
+  "loss-window",    "program-audio-bitrate", NULL
+};
 static const gchar *const defaults_keys[] = { "media-port",    "video-size",    "video-framerate",
                                               "video-bitrate", "audio-bitrate", NULL };
 static const gchar *const site_keys[] = { "name",          "short-name",    "tier",
@@ -100,6 +98,7 @@ hn_config_init (HnConfig *self)
   self->program.framerate = 25;
   self->program.video_bitrate = 1500;
   self->program.audio_bitrate = 64;
+  self->loss_window = 15;
   for (guint t = 0; t < HN_TIER_LAST; t++) {
     self->health[t].good_mos = HN_QUALITY_DEFAULT_GOOD_MOS;
     self->health[t].ok_mos = HN_QUALITY_DEFAULT_OK_MOS;
@@ -517,6 +516,7 @@ hn_config_read_hub (HnConfigLoader *ld, const gchar *group, HnConfig *self)
   hn_config_read_uint (ld, group, "program-framerate", 1, 60, &self->program.framerate);
   hn_config_read_uint (ld, group, "program-video-bitrate", 64, 20000, &self->program.video_bitrate);
   hn_config_read_uint (ld, group, "program-audio-bitrate", 6, 510, &self->program.audio_bitrate);
+  hn_config_read_uint (ld, group, "loss-window", 5, 120, &self->loss_window);
 }
 
 /* A health group's thresholds as read: each value as written (for the
@@ -851,6 +851,18 @@ hn_config_get_program_format (HnConfig *self)
 {
   g_return_val_if_fail (HN_IS_CONFIG (self), NULL);
   return &self->program;
+}
+
+/**
+ * hn_config_get_loss_window:
+ *
+ * Returns: over how many seconds a link's loss is measured
+ */
+guint
+hn_config_get_loss_window (HnConfig *self)
+{
+  g_return_val_if_fail (HN_IS_CONFIG (self), 15);
+  return self->loss_window;
 }
 
 guint

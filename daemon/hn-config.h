@@ -31,6 +31,7 @@ const gchar *const *hn_config_get_files (HnConfig *self);
 const gchar *hn_config_get_listen_address (HnConfig *self);
 const HnProgramFormat *hn_config_get_program_format (HnConfig *self);
 guint hn_config_get_control_port (HnConfig *self);
+guint hn_config_get_loss_window (HnConfig *self);
 guint hn_config_get_media_port (HnConfig *self);
 GPtrArray *hn_config_get_sites (HnConfig *self);
 HnSite *hn_config_get_site (HnConfig *self, const gchar *id);

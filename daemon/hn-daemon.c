@@ -19,6 +19,7 @@
 #include "hn-api-server.h"
 #include "hn-endpoint.h"
 #include "hn-hub.h"
+#include "hn-meetings-config.h"
 #include "hn-systemd.h"
 
 struct _HnDaemon {
@@ -28,6 +29,7 @@ struct _HnDaemon {
   gchar *config_path;
   gchar *socket_path;
   gchar *state_dir;
+  gchar *meetings_path;
 
   HnEndpointConfig endpoint_config;
 
@@ -76,6 +78,7 @@ hn_daemon_finalize (GObject *object)
   g_free (self->config_path);
   g_free (self->socket_path);
   g_free (self->state_dir);
+  g_free (self->meetings_path);
   hn_endpoint_config_clear (&self->endpoint_config);
   g_free (self->last_status);
 
@@ -120,6 +123,33 @@ hn_daemon_new (const gchar *role,
   return self;
 }
 
+/**
+ * hn_daemon_load_meetings:
+ * @sites: the sites the meetings name
+ * @meetings: (out) (transfer full) (nullable): the recurring meetings, or
+ *   %NULL when there is no meetings.conf
+ *
+ * Reads @meetings_path, by default meetings.conf (and meetings.d/) in the
+ * folder of the sites file; a missing file means no recurring meetings.
+ */
+gboolean
+hn_daemon_load_meetings (const gchar *config_path,
+                         const gchar *meetings_path,
+                         HnConfig *sites,
+                         HnMeetingsConfig **meetings,
+                         GError **error)
+{
+  g_autofree gchar *dir = g_path_get_dirname (config_path);
+  g_autofree gchar *path = meetings_path != NULL ? g_strdup (meetings_path)
+                                                 : g_build_filename (dir, "meetings.conf", NULL);
+
+  *meetings = NULL;
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    return TRUE;
+  *meetings = hn_meetings_config_new_from_file (path, sites, g_get_real_time (), error);
+  return *meetings != NULL;
+}
+
 /* The one line systemctl status shows */
 static gchar *
 hn_daemon_describe (HnDaemon *self)
@@ -161,6 +191,20 @@ hn_daemon_status_cb (gpointer user_data)
 {
   hn_daemon_update_status (user_data);
   return G_SOURCE_CONTINUE;
+}
+
+/**
+ * hn_daemon_set_meetings_path:
+ * @path: (nullable): the recurring meetings' file, instead of meetings.conf
+ *   beside the sites file
+ */
+void
+hn_daemon_set_meetings_path (HnDaemon *self, const gchar *path)
+{
+  g_return_if_fail (HN_IS_DAEMON (self));
+
+  g_free (self->meetings_path);
+  self->meetings_path = path != NULL ? g_canonicalize_filename (path, NULL) : NULL;
 }
 
 /**
@@ -243,12 +287,19 @@ hn_daemon_start (HnDaemon *self, GError **error)
       return FALSE;
     hn_api_server_set_endpoint (self->api, self->endpoint);
   } else {
+    g_autoptr (HnMeetingsConfig) meetings = NULL;
+
     self->config = hn_config_new_from_file (self->config_path, error);
     if (self->config == NULL)
+      return FALSE;
+    if (!hn_daemon_load_meetings (self->config_path, self->meetings_path, self->config, &meetings,
+                                  error))
       return FALSE;
     self->hub = hn_hub_new (self->config, self->state_dir, error);
     if (self->hub == NULL)
       return FALSE;
+    if (meetings != NULL)
+      hn_hub_set_schedule (self->hub, meetings);
     hn_api_server_set_config (self->api, self->config);
     hn_api_server_set_hub (self->api, self->hub);
     g_signal_connect_object (self->hub, "changed", G_CALLBACK (hn_daemon_hub_changed_cb), self, 0);
@@ -335,6 +386,7 @@ gboolean
 hn_daemon_reload (HnDaemon *self, GError **error)
 {
   g_autoptr (HnConfig) config = NULL;
+  g_autoptr (HnMeetingsConfig) meetings = NULL;
   g_autoptr (GError) local_error = NULL;
   g_autofree gchar *status = NULL;
   g_autofree gchar *diff = NULL;
@@ -350,6 +402,11 @@ hn_daemon_reload (HnDaemon *self, GError **error)
     return TRUE;
   }
   config = hn_config_new_from_file (self->config_path, &local_error);
+  /* meetings.conf is reloaded with the sites it names; either refused
+   * keeps both running ones */
+  if (config != NULL && !hn_daemon_load_meetings (self->config_path, self->meetings_path, config,
+                                                  &meetings, &local_error))
+    g_clear_object (&config);
   if (config == NULL) {
     hn_api_server_set_last_reload_error (self->api, local_error);
     status = hn_daemon_describe (self);
@@ -362,6 +419,8 @@ hn_daemon_reload (HnDaemon *self, GError **error)
   g_set_object (&self->config, config);
   hn_api_server_set_config (self->api, self->config);
   hn_hub_set_config (self->hub, self->config);
+  if (meetings != NULL)
+    hn_hub_set_schedule (self->hub, meetings);
   hn_api_server_set_last_reload_error (self->api, NULL);
   status = hn_daemon_describe (self);
   g_message ("configuration reloaded: %s; %s", status, diff);

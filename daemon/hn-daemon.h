@@ -4,6 +4,7 @@
 
 #include "hn-config.h"
 #include "hn-endpoint.h"
+#include "hn-meetings-config.h"
 
 G_BEGIN_DECLS
 
@@ -21,5 +22,11 @@ void hn_daemon_run (HnDaemon *self);
 gboolean hn_daemon_reload (HnDaemon *self, GError **error);
 void hn_daemon_quit (HnDaemon *self);
 HnConfig *hn_daemon_get_config (HnDaemon *self);
+void hn_daemon_set_meetings_path (HnDaemon *self, const gchar *path);
+gboolean hn_daemon_load_meetings (const gchar *config_path,
+                                  const gchar *meetings_path,
+                                  HnConfig *sites,
+                                  HnMeetingsConfig **meetings,
+                                  GError **error);
 
 G_END_DECLS

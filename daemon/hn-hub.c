@@ -25,6 +25,7 @@
 
 #include <gio/gio.h>
 #include <string.h>
+#include <glib/gstdio.h>
 
 #include "hn-build-config.h"
 #include "hn-control-message.h"
@@ -33,6 +34,7 @@
 #include "hn-feed.h"
 #include "hn-program.h"
 #include "hn-return-receiver.h"
+#include "hn-scheduler.h"
 #include "hn-secrets.h"
 #include "hn-site-selector.h"
 
@@ -59,10 +61,10 @@ typedef struct {
   gint32 report_lost[2]; /* and the losses they count */
 } HnHubCounters;
 
-/* Loss is measured over the last 15 samples (15 s): a commune's link
+/* Loss is measured over the last [hub] loss-window samples (15 s by
+ * default, one sample a second): a commune's link
  * carries 50-100 packets a second, and over one second a few lost packets
  * would swing the figure by several percent */
-#define HN_HUB_LOSS_WINDOW 15
 
 #define HN_HUB_TICK_MS 250
 #define HN_HUB_TICKS_PER_SAMPLE 4
@@ -83,6 +85,9 @@ struct _HnHub {
   GHashTable *endpoint_stats; /* site id -> JsonNode, what the room says it plays */
   guint tick_id;
   guint ticks;
+  HnScheduler *scheduler;
+  gchar *schedule_state;
+  guint schedule_id;
 };
 
 G_DEFINE_FINAL_TYPE (HnHub, hn_hub, G_TYPE_OBJECT)
@@ -118,6 +123,8 @@ hn_hub_dispose (GObject *object)
 
   hn_hub_close (self);
   g_clear_handle_id (&self->tick_id, g_source_remove);
+  g_clear_handle_id (&self->schedule_id, g_source_remove);
+  g_clear_object (&self->scheduler);
   g_clear_object (&self->health);
   g_clear_object (&self->receiver);
   g_clear_object (&self->control);
@@ -133,6 +140,7 @@ hn_hub_finalize (GObject *object)
   HnHub *self = HN_HUB (object);
 
   g_free (self->state_dir);
+  g_free (self->schedule_state);
   g_hash_table_unref (self->site_meeting);
   g_hash_table_unref (self->counters);
   g_hash_table_unref (self->endpoint_stats);
@@ -653,7 +661,7 @@ hn_hub_sample_site (HnHub *self, HnHubMeeting *hm, const gchar *site_id, gint64 
   if (have_down)
     hn_link_health_update_sample (self->health, site_id, HN_DIRECTION_HUB_TO_SITE, &down);
   g_array_append_val (history, totals);
-  if (history->len > HN_HUB_LOSS_WINDOW)
+  if (history->len > hn_config_get_loss_window (self->config))
     g_array_remove_index (history, 0);
 }
 
@@ -991,6 +999,207 @@ hn_hub_link_to_json (HnHub *self, const gchar *site_id)
   return node;
 }
 
+/* --- the schedule (meetings.conf) --- */
+
+static void
+hn_hub_save_schedule (HnHub *self)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (self->scheduler != NULL &&
+      !hn_scheduler_save_state (self->scheduler, self->schedule_state, &error))
+    g_warning ("schedule: %s, ignoring", error->message);
+}
+
+static gboolean
+hn_hub_is_running_cb (const gchar *meeting_id, gpointer user_data)
+{
+  HnHub *self = user_data;
+
+  return g_hash_table_contains (self->meetings, meeting_id);
+}
+
+static void hn_hub_arm_schedule (HnHub *self);
+
+static void
+hn_hub_start_planned (HnHub *self, const HnScheduledAction *action)
+{
+  HnMeetingPlan *plan =
+      hn_meetings_config_get_plan (hn_scheduler_get_config (self->scheduler), action->meeting_id);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GTimeZone) tz = NULL;
+  g_autofree gchar *until = NULL;
+  HnMeetingRequest request = { 0 };
+
+  if (plan == NULL)
+    return;
+  request.id = hn_meeting_plan_get_id (plan);
+  request.title = hn_meeting_plan_get_title (plan);
+  request.sites = hn_meeting_plan_get_selector (plan);
+  request.source = hn_meeting_plan_get_source (plan);
+  request.layout = hn_layout_to_string (hn_meeting_plan_get_layout (plan));
+  tz = g_time_zone_ref (hn_meeting_plan_get_timezone (plan));
+  until = hn_meetings_format_time (action->end_us, tz);
+  if (hn_hub_start_meeting (self, &request, &error) == NULL) {
+    g_warning ("schedule: cannot start meeting %s: %s", request.id, error->message);
+    hn_scheduler_record_stopped (self->scheduler, request.id);
+    return;
+  }
+  if (hn_meeting_plan_get_floor (plan) != NULL &&
+      !hn_hub_set_floor (self, request.id, hn_meeting_plan_get_floor (plan), &error))
+    g_warning ("schedule: meeting %s: %s, ignoring", request.id, error->message);
+  g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "MEETING_ID", request.id, "MESSAGE",
+                    "schedule: meeting %s started, until %s", request.id, until);
+}
+
+static gboolean
+hn_hub_schedule_cb (gpointer user_data)
+{
+  HnHub *self = user_data;
+  g_autoptr (GPtrArray) actions = NULL;
+
+  self->schedule_id = 0;
+  actions = hn_scheduler_tick (self->scheduler, g_get_real_time (), hn_hub_is_running_cb, self);
+  for (guint i = 0; i < actions->len; i++) {
+    HnScheduledAction *action = actions->pdata[i];
+    g_autoptr (GError) error = NULL;
+
+    if (action->kind == HN_SCHEDULED_ACTION_START) {
+      hn_hub_start_planned (self, action);
+    } else if (g_hash_table_contains (self->meetings, action->meeting_id)) {
+      g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "MEETING_ID", action->meeting_id,
+                        "MESSAGE", "schedule: meeting %s reached its end", action->meeting_id);
+      if (!hn_hub_stop_meeting (self, action->meeting_id, &error))
+        g_warning ("schedule: %s, ignoring", error->message);
+    }
+  }
+  hn_hub_save_schedule (self);
+  hn_hub_arm_schedule (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Wakes up when the schedule next needs something, and at least every
+ * minute, so a clock that jumps (NTP) is noticed */
+static void
+hn_hub_arm_schedule (HnHub *self)
+{
+  gint64 now = g_get_real_time ();
+  gint64 next = hn_scheduler_next_wakeup (self->scheduler, now);
+  gint64 wait_ms = next == G_MAXINT64 ? 60000 : CLAMP ((next - now) / 1000 + 1, 1, 60000);
+
+  g_clear_handle_id (&self->schedule_id, g_source_remove);
+  self->schedule_id = g_timeout_add ((guint) wait_ms, hn_hub_schedule_cb, self);
+  g_source_set_name_by_id (self->schedule_id, "[hoinghi] schedule");
+}
+
+/**
+ * hn_hub_set_schedule:
+ * @meetings: (nullable): the recurring meetings (meetings.conf), or %NULL
+ *
+ * Takes a (re)loaded meetings.conf. The schedule's state is kept in the
+ * state directory (schedule.json), so a restart neither replays past
+ * meetings nor forgets one that should be running (catch-up).
+ */
+void
+hn_hub_set_schedule (HnHub *self, HnMeetingsConfig *meetings)
+{
+  g_return_if_fail (HN_IS_HUB (self));
+
+  if (self->scheduler == NULL) {
+    g_autoptr (GError) error = NULL;
+
+    self->scheduler = hn_scheduler_new ();
+    self->schedule_state = g_build_filename (self->state_dir, "schedule.json", NULL);
+    if (!hn_scheduler_load_state (self->scheduler, self->schedule_state, &error)) {
+      g_autofree gchar *aside = g_strdup_printf ("%s.corrupt-%" G_GINT64_FORMAT,
+                                                 self->schedule_state, g_get_real_time ());
+
+      g_warning ("%s; moved aside to %s, starting with an empty schedule state", error->message,
+                 aside);
+      g_rename (self->schedule_state, aside);
+    }
+  }
+  hn_scheduler_set_config (self->scheduler, meetings);
+  /* at once: this is where a meeting missed while the hub was down is
+   * caught up */
+  g_clear_handle_id (&self->schedule_id, g_source_remove);
+  self->schedule_id = g_idle_add (hn_hub_schedule_cb, self);
+  g_source_set_name_by_id (self->schedule_id, "[hoinghi] schedule");
+}
+
+/**
+ * hn_hub_schedule_to_json:
+ *
+ * Returns: the recurring meetings with their next start
+ */
+JsonNode *
+hn_hub_schedule_to_json (HnHub *self)
+{
+  g_return_val_if_fail (HN_IS_HUB (self), NULL);
+
+  if (self->scheduler == NULL || hn_scheduler_get_config (self->scheduler) == NULL) {
+    JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+    json_node_take_object (node, json_object_new ());
+    json_object_set_array_member (json_node_get_object (node), "meetings", json_array_new ());
+    return node;
+  }
+  return hn_scheduler_list_to_json (self->scheduler, g_get_real_time ());
+}
+
+/**
+ * hn_hub_schedule_next_to_json:
+ *
+ * Returns: the next @count occurrences of a recurring meeting, as
+ *   {"meeting", "occurrences": [{"start", "end", "start-local", "end-local"}]}
+ */
+JsonNode *
+hn_hub_schedule_next_to_json (HnHub *self, const gchar *meeting_id, guint count, GError **error)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  HnMeetingPlan *plan = NULL;
+  gint64 after = g_get_real_time ();
+
+  g_return_val_if_fail (HN_IS_HUB (self), NULL);
+
+  if (self->scheduler != NULL && hn_scheduler_get_config (self->scheduler) != NULL)
+    plan = hn_meetings_config_get_plan (hn_scheduler_get_config (self->scheduler), meeting_id);
+  if (plan == NULL) {
+    g_set_error (error, HN_ERROR, HN_ERROR_NOT_FOUND, "no meeting '%s' in meetings.conf",
+                 meeting_id);
+    return NULL;
+  }
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "meeting");
+  json_builder_add_string_value (b, meeting_id);
+  json_builder_set_member_name (b, "occurrences");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < count; i++) {
+    gint64 start, end;
+    g_autofree gchar *start_local = NULL;
+    g_autofree gchar *end_local = NULL;
+
+    if (!hn_meeting_plan_next_start (plan, after, &start, &end))
+      break;
+    start_local = hn_meetings_format_time (start, hn_meeting_plan_get_timezone (plan));
+    end_local = hn_meetings_format_time (end, hn_meeting_plan_get_timezone (plan));
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "start");
+    json_builder_add_int_value (b, start);
+    json_builder_set_member_name (b, "end");
+    json_builder_add_int_value (b, end);
+    json_builder_set_member_name (b, "start-local");
+    json_builder_add_string_value (b, start_local);
+    json_builder_set_member_name (b, "end-local");
+    json_builder_add_string_value (b, end_local);
+    json_builder_end_object (b);
+    after = start;
+  }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
+}
+
 /* --- meetings --- */
 
 static HnHubMeeting *
@@ -1052,10 +1261,30 @@ hn_hub_start_meeting (HnHub *self, const HnMeetingRequest *request, GError **err
     g_set_error (error, HN_ERROR, HN_ERROR_CONFLICT, "meeting %s is already running", request->id);
     return NULL;
   }
+  if (request->sites == NULL && self->scheduler != NULL &&
+      hn_scheduler_get_config (self->scheduler) != NULL) {
+    /* "meeting start giao-ban-tuan": the definition from meetings.conf */
+    HnMeetingPlan *plan =
+        hn_meetings_config_get_plan (hn_scheduler_get_config (self->scheduler), request->id);
+
+    if (plan != NULL) {
+      HnMeetingRequest planned = *request;
+
+      planned.title = request->title != NULL ? request->title : hn_meeting_plan_get_title (plan);
+      planned.sites = hn_meeting_plan_get_selector (plan);
+      planned.source =
+          request->source != NULL ? request->source : hn_meeting_plan_get_source (plan);
+      planned.layout = request->layout != NULL
+                           ? request->layout
+                           : hn_layout_to_string (hn_meeting_plan_get_layout (plan));
+      return hn_hub_start_meeting (self, &planned, error);
+    }
+  }
   if (request->sites == NULL) {
-    g_set_error_literal (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
-                         "a meeting needs its sites (a selector such as 'all' or "
-                         "'district:huyen-tam-dao')");
+    g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
+                 "meeting %s: no sites given and no definition in meetings.conf; give a "
+                 "selector such as 'all' or 'district:huyen-tam-dao'",
+                 request->id);
     return NULL;
   }
   sites = hn_site_selector_resolve (request->sites, self->config, error);
@@ -1175,6 +1404,12 @@ hn_hub_stop_meeting (HnHub *self, const gchar *meeting_id, GError **error)
   g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "MEETING_ID", id, "MESSAGE",
                     "meeting %s stopped", id);
   hn_hub_emit_meeting_event (self, "meeting-stopped", id, NULL);
+  if (self->scheduler != NULL) {
+    /* stopped by hand or by the schedule: this occurrence is over either
+     * way, and is not started again */
+    hn_scheduler_record_stopped (self->scheduler, id);
+    hn_hub_save_schedule (self);
+  }
   hn_hub_emit_changed (self);
   return TRUE;
 }

@@ -6,6 +6,7 @@
 #include "hn-config.h"
 #include "hn-link-health.h"
 #include "hn-meeting.h"
+#include "hn-meetings-config.h"
 
 G_BEGIN_DECLS
 
@@ -74,6 +75,13 @@ gchar *hn_hub_get_program_sdp (HnHub *self,
                                const gchar *meeting_id,
                                GError **error) G_GNUC_WARN_UNUSED_RESULT;
 JsonNode *hn_hub_meeting_to_json (HnHub *self, HnMeeting *meeting) G_GNUC_WARN_UNUSED_RESULT;
+
+void hn_hub_set_schedule (HnHub *self, HnMeetingsConfig *meetings);
+JsonNode *hn_hub_schedule_to_json (HnHub *self) G_GNUC_WARN_UNUSED_RESULT;
+JsonNode *hn_hub_schedule_next_to_json (HnHub *self,
+                                        const gchar *meeting_id,
+                                        guint count,
+                                        GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 HnLinkHealth *hn_hub_get_link_health (HnHub *self);
 const gchar *hn_hub_get_site_meeting (HnHub *self, const gchar *site_id);

@@ -14,6 +14,7 @@
 #include "hn-media.h"
 
 static gboolean opt_check_config = FALSE;
+static gchar *opt_meetings = NULL;
 static gchar *opt_check_config_file = NULL;
 
 static gboolean
@@ -34,13 +35,21 @@ hn_main_check_config (const gchar *path)
   g_autoptr (GError) error = NULL;
   g_autoptr (HnConfig) config = hn_config_new_from_file (path, &error);
   g_autofree gchar *counts = NULL;
+  g_autoptr (HnMeetingsConfig) meetings = NULL;
 
   if (config == NULL) {
     g_printerr ("%s\n", error->message);
     return 1;
   }
   counts = hn_config_describe_counts (config);
+  if (!hn_daemon_load_meetings (path, opt_meetings, config, &meetings, &error)) {
+    g_printerr ("%s\n", error->message);
+    return 1;
+  }
   g_print ("OK: %s\n", counts);
+  if (meetings != NULL)
+    g_print ("OK: %u meetings (%s)\n", hn_meetings_config_get_plans (meetings)->len,
+             hn_meetings_config_get_path (meetings));
   return 0;
 }
 
@@ -70,6 +79,8 @@ main (int argc, char **argv)
       "Sites file (default " HN_DEFAULT_CONFIG "); drop-ins from FILE.d/*.conf", "FILE" },
     { "socket", 's', 0, G_OPTION_ARG_FILENAME, &socket,
       "Control socket (default " HN_DEFAULT_SOCKET ")", "PATH" },
+    { "meetings", 'm', 0, G_OPTION_ARG_FILENAME, &opt_meetings,
+      "Recurring meetings (default: meetings.conf beside the sites file)", "FILE" },
     { "state-dir", 0, 0, G_OPTION_ARG_FILENAME, &state_dir,
       "State directory (default " HN_DEFAULT_STATE_DIR ")", "DIR" },
     { "check-config", 0, G_OPTION_FLAG_OPTIONAL_ARG | G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK,
@@ -156,6 +167,7 @@ main (int argc, char **argv)
 
   daemon = hn_daemon_new (role, config, socket != NULL ? socket : HN_DEFAULT_SOCKET,
                           state_dir != NULL ? state_dir : HN_DEFAULT_STATE_DIR);
+  hn_daemon_set_meetings_path (daemon, opt_meetings);
   if (g_str_equal (role, "endpoint")) {
     if (test_color != NULL) {
       guint64 color = 0;

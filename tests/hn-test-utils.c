@@ -297,7 +297,9 @@ hn_test_daemon_spawn (const gchar *const *args, const gchar *const *extra_env, G
 HnTestDaemon *
 hn_test_daemon_start (const gchar *config, const gchar *const *extra_env, GError **error)
 {
-  const gchar *args[] = { "--config", config, NULL };
+  /* no recurring meetings: the shipped meetings.conf would start its
+   * meetings whenever the clock of the test run says so */
+  const gchar *args[] = { "--config", config, "--meetings", "/nonexistent/meetings.conf", NULL };
   HnTestDaemon *self = hn_test_daemon_spawn (args, extra_env, error);
 
   if (self != NULL)

@@ -656,7 +656,7 @@ test_api_hub_errors (ApiFixture *f, gconstpointer data)
       "unknown member 'titel' in the request body; expected: id, sites, "
       "title, source, layout, monitor" },
     { "POST", "/api/v1/meetings", "{\"id\": \"m\"}", 400, "invalid-argument",
-      "missing member 'sites'" },
+      "meeting m: no sites given and no definition in meetings.conf" },
     { "POST", "/api/v1/meetings", "{\"id\": \"m\", \"sites\": [\"xa-dao-tru\"]}", 400,
       "invalid-argument", "member 'sites' of the request body must be a string" },
     { "POST", "/api/v1/meetings", "{\"id\": \"m\", \"sites\": ", 400, "invalid-argument",

@@ -35,10 +35,16 @@ test_check_config_ok (void)
 {
   g_autofree gchar *out = NULL;
   g_autofree gchar *err = NULL;
+  g_autofree gchar *dir = g_path_get_dirname (g_getenv ("HN_SITES_CONF"));
+  g_autofree gchar *expected =
+      g_strdup_printf ("OK: 148 sites (1 hub, 2 departments, 9 districts, 136 communes)\n"
+                       "OK: 3 meetings (%s/meetings.conf)\n",
+                       dir);
 
   g_assert_cmpint (run_hoinghid (&out, &err, "--check-config", g_getenv ("HN_SITES_CONF"), NULL),
                    ==, 0);
-  g_assert_cmpstr (out, ==, "OK: 148 sites (1 hub, 2 departments, 9 districts, 136 communes)\n");
+  /* the shipped meetings.conf beside sites.conf is checked too */
+  g_assert_cmpstr (out, ==, expected);
   g_assert_cmpstr (err, ==, "");
 }
 

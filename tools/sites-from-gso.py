@@ -79,6 +79,8 @@ HEADER = """\
 #   program-framerate=      frames per second, 1..60.  Default 25.
 #   program-video-bitrate=  kbit/s of the program's H.264.  Default 1500.
 #   program-audio-bitrate=  kbit/s of the program's Opus.  Default 64.
+#   loss-window=    seconds over which a link's packet loss is measured,
+#                   5..120.  Default 15.
 #   control-port, media-port..media-port+1 and the four media ports of the
 #   hub site (tier=hub; see media-port under [defaults]) must not overlap.
 #
