@@ -65,6 +65,7 @@ static gboolean arg_requests;
 static gboolean arg_cancel;
 static gchar *arg_meeting;
 static gchar *arg_state;
+static gint arg_count = 5;
 static gchar *arg_warn_down;
 static gchar *arg_crit_down;
 static gchar *arg_warn_mos;
@@ -126,6 +127,10 @@ static const GOptionEntry health_options[] = {
     "Check only this meeting (default: every running meeting)", "ID" },
   G_OPTION_ENTRY_NULL,
 };
+
+static const GOptionEntry count_options[] = { { "count", 'n', 0, G_OPTION_ARG_INT, &arg_count,
+                                                "How many elapses to show (default 5)", "N" },
+                                              G_OPTION_ENTRY_NULL };
 
 static const GOptionEntry links_options[] = {
   { "meeting", 0, 0, G_OPTION_ARG_STRING, &arg_meeting, "Only the participants of this meeting",
@@ -1091,6 +1096,136 @@ verb_sdp (HnCli *cli, gchar **argv, GError **error)
   return TRUE;
 }
 
+/* "in 2 d 3 h" */
+static gchar *
+time_until (JsonObject *o, const gchar *name)
+{
+  JsonNode *node = o != NULL ? json_object_get_member (o, name) : NULL;
+  gint64 delta;
+  g_autofree gchar *span = NULL;
+
+  if (node == NULL || json_node_get_value_type (node) != G_TYPE_INT64)
+    return g_strdup ("-");
+  delta = json_node_get_int (node) - g_get_real_time ();
+  if (delta <= 0)
+    return g_strdup ("now");
+  span = hn_util_format_duration (delta / G_USEC_PER_SEC);
+  return g_strdup_printf ("in %s", span);
+}
+
+/* schedule [next ID]: the recurring meetings, or one's next occurrences */
+static gboolean
+verb_schedule (HnCli *cli, gchar **argv, GError **error)
+{
+  g_autofree gchar *path = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (GPtrArray) cells = g_ptr_array_new_with_free_func (g_free);
+  JsonObject *answer;
+  JsonArray *items;
+
+  if (argv[0] != NULL && !g_str_equal (argv[0], "next")) {
+    g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
+                 "unknown argument '%s'; usage: hoinghictl schedule [next ID [-n N]]", argv[0]);
+    return FALSE;
+  }
+  if (argv[0] != NULL && argv[1] == NULL) {
+    g_set_error_literal (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
+                         "missing meeting; usage: hoinghictl schedule next ID [-n N]");
+    return FALSE;
+  }
+  if (argv[0] != NULL) {
+    g_autoptr (GString) p = g_string_new (NULL);
+    g_autofree gchar *base = api_path ("schedule", argv[1], NULL);
+    g_autofree gchar *count = g_strdup_printf ("%d", arg_count);
+
+    g_string_append (p, base);
+    append_query (p, "count", count);
+    path = g_string_free (g_steal_pointer (&p), FALSE);
+  } else {
+    path = api_path ("schedule", NULL);
+  }
+  root = hn_cli_get_json (cli, path, error);
+  if (root == NULL)
+    return FALSE;
+  if (print_json_answer (cli, root))
+    return TRUE;
+  answer = answer_object (root, path, error);
+  if (answer == NULL)
+    return FALSE;
+  if (argv[0] != NULL) {
+    const gchar *header[] = { "START", "END" };
+
+    items = member_array (answer, "occurrences");
+    for (guint i = 0; items != NULL && i < json_array_get_length (items); i++) {
+      JsonObject *o = json_array_get_object_element (items, i);
+
+      g_ptr_array_add (cells, g_strdup (member_string (o, "start-local", "-")));
+      g_ptr_array_add (cells, g_strdup (member_string (o, "end-local", "-")));
+    }
+    table_print (header, G_N_ELEMENTS (header), cells);
+    return TRUE;
+  }
+  items = member_array (answer, "meetings");
+  {
+    const gchar *header[] = { "MEETING", "NEXT START", "", "ENABLED", "TITLE" };
+
+    for (guint i = 0; items != NULL && i < json_array_get_length (items); i++) {
+      JsonObject *o = json_array_get_object_element (items, i);
+      JsonNode *enabled = json_object_get_member (o, "enabled");
+
+      g_ptr_array_add (cells, g_strdup (member_string (o, "id", "-")));
+      g_ptr_array_add (cells, g_strdup (member_string (o, "next-start-local", "-")));
+      g_ptr_array_add (cells, time_until (o, "next-start"));
+      g_ptr_array_add (cells,
+                       g_strdup (enabled != NULL &&
+                                         json_node_get_value_type (enabled) == G_TYPE_BOOLEAN &&
+                                         json_node_get_boolean (enabled)
+                                     ? "yes"
+                                     : "no"));
+      g_ptr_array_add (cells, g_strdup (member_string (o, "title", "")));
+    }
+    if (cells->len == 0)
+      g_print ("no recurring meetings (meetings.conf)\n");
+    else
+      table_print (header, G_N_ELEMENTS (header), cells);
+  }
+  return TRUE;
+}
+
+/* calendar EXPR [-n N]: like systemd-analyze calendar --iterations=N */
+static gboolean
+verb_calendar (HnCli *cli, gchar **argv, GError **error)
+{
+  g_autoptr (GString) path = g_string_new ("/api/v1/calendar");
+  g_autofree gchar *count = g_strdup_printf ("%d", arg_count);
+  g_autoptr (JsonNode) root = NULL;
+  JsonObject *answer;
+  JsonArray *next;
+
+  append_query (path, "expression", argv[0]);
+  append_query (path, "count", count);
+  root = hn_cli_get_json (cli, path->str, error);
+  if (root == NULL)
+    return FALSE;
+  if (print_json_answer (cli, root))
+    return TRUE;
+  answer = answer_object (root, path->str, error);
+  if (answer == NULL)
+    return FALSE;
+  g_print ("  Original form: %s\n", member_string (answer, "expression", "-"));
+  g_print ("Normalized form: %s\n", member_string (answer, "normalized", "-"));
+  next = member_array (answer, "next");
+  for (guint i = 0; next != NULL && i < json_array_get_length (next); i++) {
+    if (i == 0)
+      g_print ("    Next elapse: %s\n", json_array_get_string_element (next, i));
+    else
+      g_print ("       Iter. #%u: %s\n", i + 1, json_array_get_string_element (next, i));
+  }
+  if (next == NULL || json_array_get_length (next) == 0)
+    g_print ("    Next elapse: never\n");
+  return TRUE;
+}
+
 static gboolean
 verb_endpoint (HnCli *cli, gchar **argv, GError **error)
 {
@@ -1783,6 +1918,10 @@ static const HnVerb verbs[] = {
     "Show this room: hub, meeting and playout" },
   { "request-floor", 0, 0, request_floor_options, NULL, verb_request_floor, NULL, NULL,
     "Ask the hub for the floor, from a room" },
+  { "schedule", 0, 2, count_options, NULL, verb_schedule, NULL, "[next ID]",
+    "List the recurring meetings of meetings.conf, or one's next occurrences" },
+  { "calendar", 1, 1, count_options, NULL, verb_calendar, NULL, "EXPR",
+    "Show when a calendar expression elapses next (like systemd-analyze calendar)" },
   { "links", 0, 0, links_options, NULL, verb_links, NULL, NULL,
     "List the rooms' links, worst first: state, loss, RTT, MOS" },
   { "watch", 0, 0, watch_options, NULL, verb_watch, NULL, NULL,

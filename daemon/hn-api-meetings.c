@@ -11,6 +11,9 @@
 
 #include "hn-api-meetings.h"
 
+#include "hn-calendar.h"
+#include "hn-util.h"
+
 #include <libsoup/soup.h>
 
 #include "hn-error.h"
@@ -278,5 +281,85 @@ hn_api_meetings_get_program_sdp (const HnApiRequest *request, HnApiReply *reply,
     return FALSE;
   reply->text = sdp;
   reply->content_type = "application/sdp";
+  return TRUE;
+}
+
+static gboolean
+hn_api_query_count (GHashTable *query, guint *count, GError **error)
+{
+  const gchar *text = query != NULL ? g_hash_table_lookup (query, "count") : NULL;
+
+  *count = 5;
+  if (text != NULL && !hn_util_parse_uint (text, 1, 100, count)) {
+    g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
+                 "count '%s' is not a whole number from 1 to 100", text);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* GET /api/v1/schedule: the recurring meetings of meetings.conf */
+gboolean
+hn_api_meetings_schedule (const HnApiRequest *request, HnApiReply *reply, GError **error)
+{
+  reply->json = hn_hub_schedule_to_json (request->hub);
+  return TRUE;
+}
+
+/* GET /api/v1/schedule/{id}[?count=N]: its next occurrences */
+gboolean
+hn_api_meetings_schedule_next (const HnApiRequest *request, HnApiReply *reply, GError **error)
+{
+  guint count;
+
+  if (!hn_api_query_count (request->query, &count, error))
+    return FALSE;
+  reply->json = hn_hub_schedule_next_to_json (request->hub, request->params[0], count, error);
+  return reply->json != NULL;
+}
+
+/* GET /api/v1/calendar?expression=E[&count=N]: when a calendar expression
+ * elapses next, from now, in the hub's zone (like systemd-analyze calendar) */
+gboolean
+hn_api_meetings_calendar (const HnApiRequest *request, HnApiReply *reply, GError **error)
+{
+  const gchar *expression =
+      request->query != NULL ? g_hash_table_lookup (request->query, "expression") : NULL;
+  g_autoptr (HnCalendar) calendar = NULL;
+  g_autoptr (GTimeZone) tz = g_time_zone_new_identifier (HN_MEETING_DEFAULT_TIMEZONE);
+  g_autoptr (GDateTime) now = NULL;
+  g_autoptr (GPtrArray) next = NULL;
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autofree gchar *normalized = NULL;
+  guint count;
+
+  if (expression == NULL) {
+    g_set_error_literal (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
+                         "missing query parameter 'expression'");
+    return FALSE;
+  }
+  if (!hn_api_query_count (request->query, &count, error))
+    return FALSE;
+  calendar = hn_calendar_new (expression, error);
+  if (calendar == NULL)
+    return FALSE;
+  now = g_date_time_new_now (tz != NULL ? tz : g_time_zone_new_utc ());
+  next = hn_calendar_next_n (calendar, now, count);
+  normalized = hn_calendar_to_string (calendar);
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "expression");
+  json_builder_add_string_value (b, expression);
+  json_builder_set_member_name (b, "normalized");
+  json_builder_add_string_value (b, normalized);
+  json_builder_set_member_name (b, "next");
+  json_builder_begin_array (b);
+  for (guint i = 0; next != NULL && i < next->len; i++) {
+    g_autofree gchar *text = g_date_time_format (next->pdata[i], "%a %Y-%m-%d %H:%M:%S %:z");
+
+    json_builder_add_string_value (b, text);
+  }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  reply->json = json_builder_get_root (b);
   return TRUE;
 }

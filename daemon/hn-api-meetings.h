@@ -27,4 +27,10 @@ gboolean hn_api_meetings_get_program_sdp (const HnApiRequest *request,
                                           HnApiReply *reply,
                                           GError **error);
 
+gboolean hn_api_meetings_schedule (const HnApiRequest *request, HnApiReply *reply, GError **error);
+gboolean hn_api_meetings_schedule_next (const HnApiRequest *request,
+                                        HnApiReply *reply,
+                                        GError **error);
+gboolean hn_api_meetings_calendar (const HnApiRequest *request, HnApiReply *reply, GError **error);
+
 G_END_DECLS

@@ -502,6 +502,8 @@ hn_api_server_stream_events (const HnApiRequest *request, HnApiReply *reply, GEr
 
 static const gchar *const sites_query[] = { "tier", "district", NULL };
 static const gchar *const links_query[] = { "meeting", "state", NULL };
+static const gchar *const count_query[] = { "count", NULL };
+static const gchar *const calendar_query[] = { "expression", "count", NULL };
 
 static const HnApiRoute routes[] = {
   { "GET", "status", HN_API_NEEDS_NOTHING, NULL, hn_api_server_get_status },
@@ -520,6 +522,9 @@ static const HnApiRoute routes[] = {
   { "PUT", "meetings/*/layout", HN_API_NEEDS_HUB, NULL, hn_api_meetings_set_layout },
   { "GET", "meetings/*/program.sdp", HN_API_NEEDS_HUB, NULL, hn_api_meetings_get_program_sdp },
   { "GET", "links", HN_API_NEEDS_HUB, links_query, hn_api_health_list_links },
+  { "GET", "schedule", HN_API_NEEDS_HUB, NULL, hn_api_meetings_schedule },
+  { "GET", "schedule/*", HN_API_NEEDS_HUB, count_query, hn_api_meetings_schedule_next },
+  { "GET", "calendar", HN_API_NEEDS_NOTHING, calendar_query, hn_api_meetings_calendar },
   { "GET", "events", HN_API_NEEDS_HUB, NULL, hn_api_server_stream_events },
   { "GET", "endpoint", HN_API_NEEDS_ENDPOINT, NULL, hn_api_server_get_endpoint },
   { "POST", "endpoint/floor-request", HN_API_NEEDS_ENDPOINT, NULL, hn_api_server_request_floor },

@@ -1144,7 +1144,27 @@ hn_hub_schedule_to_json (HnHub *self)
     json_object_set_array_member (json_node_get_object (node), "meetings", json_array_new ());
     return node;
   }
-  return hn_scheduler_list_to_json (self->scheduler, g_get_real_time ());
+  {
+    JsonNode *node = hn_scheduler_list_to_json (self->scheduler, g_get_real_time ());
+    JsonArray *list = json_object_get_array_member (json_node_get_object (node), "meetings");
+    HnMeetingsConfig *mc = hn_scheduler_get_config (self->scheduler);
+
+    /* the times as the province reads them, in each meeting's zone */
+    for (guint i = 0; list != NULL && i < json_array_get_length (list); i++) {
+      JsonObject *o = json_array_get_object_element (list, i);
+      HnMeetingPlan *plan =
+          hn_meetings_config_get_plan (mc, json_object_get_string_member (o, "id"));
+      JsonNode *start = json_object_get_member (o, "next-start");
+
+      if (plan != NULL && start != NULL && json_node_get_value_type (start) == G_TYPE_INT64) {
+        g_autofree gchar *local = hn_meetings_format_time (json_node_get_int (start),
+                                                           hn_meeting_plan_get_timezone (plan));
+
+        json_object_set_string_member (o, "next-start-local", local);
+      }
+    }
+    return node;
+  }
 }
 
 /**
