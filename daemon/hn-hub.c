@@ -624,8 +624,7 @@ hn_hub_sample_site (HnHub *self, HnHubMeeting *hm, const gchar *site_id, gint64 
       up.bitrate_kbps = (totals.bytes - MIN (prev->bytes, totals.bytes)) * 8 / 1000.0 / seconds;
   }
   if (hello != NULL) {
-    const HnHubCounters *oldest =
-        history->len > 0 ? &g_array_index (history, HnHubCounters, 0) : NULL;
+    const HnHubCounters *oldest;
     const HnHubCounters *prev =
         history->len > 0 ? &g_array_index (history, HnHubCounters, history->len - 1) : NULL;
     gint64 expected = 0, lost = 0;
@@ -637,8 +636,15 @@ hn_hub_sample_site (HnHub *self, HnHubMeeting *hm, const gchar *site_id, gint64 
       totals.report_seq[v] = report.highest_seq;
       totals.report_lost[v] = report.packets_lost;
       /* loss over the window from the reports' cumulative counters, like
-       * the other direction: one report's fraction covers too few packets */
-      if (oldest != NULL && oldest->report_seq[v] != 0) {
+       * the other direction: one report's fraction covers too few packets;
+       * from the oldest sample that had a report (the first report may
+       * come after the window began) */
+      oldest = NULL;
+      for (guint h = 0; h < history->len && oldest == NULL; h++) {
+        if (g_array_index (history, HnHubCounters, h).report_seq[v] != 0)
+          oldest = &g_array_index (history, HnHubCounters, h);
+      }
+      if (oldest != NULL) {
         expected += (gint64) (guint32) (report.highest_seq - oldest->report_seq[v]);
         lost += MAX (report.packets_lost - oldest->report_lost[v], 0);
       }

@@ -31,8 +31,8 @@ typedef struct {
   gdouble bad_mos;
 } HnQualityThresholds;
 
-#define HN_QUALITY_DEFAULT_GOOD_MOS 4.0
-#define HN_QUALITY_DEFAULT_OK_MOS 3.6
+#define HN_QUALITY_DEFAULT_GOOD_MOS 4.1
+#define HN_QUALITY_DEFAULT_OK_MOS 3.8
 #define HN_QUALITY_DEFAULT_BAD_MOS 3.1
 
 const gchar *hn_quality_class_to_string (HnQualityClass quality);

@@ -416,7 +416,7 @@ static const BadFixture bad_fixtures[] = {
     HN_ERROR_CONFIG_INVALID_VALUE,
     4,
     { "[health] mos-good: ",
-      "mos-good=3.5 is not above mos-ok=3.6 (the default); the thresholds must decrease: "
+      "mos-good=3.5 is not above mos-ok=3.8 (the default); the thresholds must decrease: "
       "mos-good > mos-ok > mos-bad" } },
   { "sites-bad-health-inherited-order.conf",
     HN_ERROR_CONFIG_INVALID_VALUE,
@@ -535,7 +535,7 @@ test_several_health_problems (void)
     "@:10: [health] mos-okay: unknown key; did you mean 'mos-ok'?",
     "@:11: [health] mos-bad: empty value",
     /* [health] set no valid mos-ok, so the district inherits the default */
-    "@:14: [health district] mos-good: mos-good=3.1 is not above mos-ok=3.6 (the default); the "
+    "@:14: [health district] mos-good: mos-good=3.1 is not above mos-ok=3.8 (the default); the "
     "thresholds must decrease: mos-good > mos-ok > mos-bad",
     "@:16: [health villages]: unknown tier 'villages'; expected [health department], "
     "[health district] or [health commune]",
@@ -579,15 +579,15 @@ test_health (void)
   for (guint t = 0; t < HN_TIER_LAST; t++)
     assert_thresholds (minimal, t, HN_QUALITY_DEFAULT_GOOD_MOS, HN_QUALITY_DEFAULT_OK_MOS,
                        HN_QUALITY_DEFAULT_BAD_MOS);
-  g_assert_cmpfloat (HN_QUALITY_DEFAULT_GOOD_MOS, ==, 4.0);
-  g_assert_cmpfloat (HN_QUALITY_DEFAULT_OK_MOS, ==, 3.6);
+  g_assert_cmpfloat (HN_QUALITY_DEFAULT_GOOD_MOS, ==, 4.1);
+  g_assert_cmpfloat (HN_QUALITY_DEFAULT_OK_MOS, ==, 3.8);
   g_assert_cmpfloat (HN_QUALITY_DEFAULT_BAD_MOS, ==, 3.1);
 
   /* the shipped file: gentler on communes (rural DSL and 4G) */
-  assert_thresholds (shipped, HN_TIER_HUB, 4.0, 3.6, 3.1);
-  assert_thresholds (shipped, HN_TIER_DEPARTMENT, 4.0, 3.6, 3.1);
-  assert_thresholds (shipped, HN_TIER_DISTRICT, 4.0, 3.6, 3.1);
-  assert_thresholds (shipped, HN_TIER_COMMUNE, 4.0, 3.4, 2.9);
+  assert_thresholds (shipped, HN_TIER_HUB, 4.1, 3.8, 3.1);
+  assert_thresholds (shipped, HN_TIER_DEPARTMENT, 4.1, 3.8, 3.1);
+  assert_thresholds (shipped, HN_TIER_DISTRICT, 4.1, 3.8, 3.1);
+  assert_thresholds (shipped, HN_TIER_COMMUNE, 4.1, 3.6, 2.9);
 }
 
 static void

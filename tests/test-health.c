@@ -99,12 +99,12 @@ test_classify (void)
 {
   const HnQualityThresholds commune = { 4.0, 3.4, 2.9 };
 
-  /* the defaults 4.0 / 3.6 / 3.1, each bound inclusive */
+  /* the defaults 4.1 / 3.8 / 3.1, each bound inclusive */
   g_assert_cmpint (hn_quality_classify (4.5, NULL), ==, HN_QUALITY_GOOD);
-  g_assert_cmpint (hn_quality_classify (4.0, NULL), ==, HN_QUALITY_GOOD);
-  g_assert_cmpint (hn_quality_classify (3.9999, NULL), ==, HN_QUALITY_OK);
-  g_assert_cmpint (hn_quality_classify (3.6, NULL), ==, HN_QUALITY_OK);
-  g_assert_cmpint (hn_quality_classify (3.5999, NULL), ==, HN_QUALITY_BAD);
+  g_assert_cmpint (hn_quality_classify (4.1, NULL), ==, HN_QUALITY_GOOD);
+  g_assert_cmpint (hn_quality_classify (4.0999, NULL), ==, HN_QUALITY_OK);
+  g_assert_cmpint (hn_quality_classify (3.8, NULL), ==, HN_QUALITY_OK);
+  g_assert_cmpint (hn_quality_classify (3.7999, NULL), ==, HN_QUALITY_BAD);
   g_assert_cmpint (hn_quality_classify (3.1, NULL), ==, HN_QUALITY_BAD);
   g_assert_cmpint (hn_quality_classify (3.0999, NULL), ==, HN_QUALITY_TERRIBLE);
   g_assert_cmpint (hn_quality_classify (1.0, NULL), ==, HN_QUALITY_TERRIBLE);

@@ -98,8 +98,8 @@ HEADER = """\
 # [health] -- how the hub rates the quality of each room's link, in both
 # directions, from the MOS (mean opinion score, 1.0..4.5) it estimates from
 # round-trip time, jitter and loss (see "Link health" in the operator guide)
-#   mos-good=       a MOS at or above this is good.  Default 4.0.
-#   mos-ok=         at or above this, ok.  Default 3.6.
+#   mos-good=       a MOS at or above this is good.  Default 4.1.
+#   mos-ok=         at or above this, ok.  Default 3.8.
 #   mos-bad=        at or above this, bad; below it, terrible.  Default 3.1.
 #   Decimal numbers from 1.0 to 4.5, with mos-good > mos-ok > mos-bad.  A
 #   link that stays bad or terrible for 2 s is shown as degraded.
@@ -273,13 +273,13 @@ def main(argv):
            "audio-bitrate=32",
            "",
            "[health]",
-           "mos-good=4.0",
-           "mos-ok=3.6",
+           "mos-good=4.1",
+           "mos-ok=3.8",
            "mos-bad=3.1",
            "",
            "# Commune rooms are often on rural DSL or 4G: rate them more gently.",
            "[health commune]",
-           "mos-ok=3.4",
+           "mos-ok=3.6",
            "mos-bad=2.9",
            ""]
     out.extend(body)
