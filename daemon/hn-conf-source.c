@@ -18,6 +18,8 @@
 
 #include <gio/gio.h>
 
+#include "hn-util.h"
+
 typedef struct {
   gchar *name;
   guint file;
@@ -614,4 +616,70 @@ hn_conf_source_check (HnConfSource *self, GError **error)
   first = &g_array_index (self->problems, HnConfProblem, 0);
   g_set_error_literal (error, HN_ERROR, first->code, text->str);
   return FALSE;
+}
+
+/**
+ * hn_conf_source_check_keys:
+ * @known: %NULL-terminated
+ *
+ * Records every key of @group that is not in @known, suggesting the
+ * nearest known key for a likely typo ("adress" → "address").
+ */
+void
+hn_conf_source_check_keys (HnConfSource *self, const gchar *group, const gchar *const *known)
+{
+  g_autoptr (GPtrArray) keys = NULL;
+
+  g_return_if_fail (HN_IS_CONF_SOURCE (self));
+
+  keys = hn_conf_source_get_keys (self, group);
+  for (guint i = 0; i < keys->len; i++) {
+    const gchar *key = keys->pdata[i];
+    const gchar *hint;
+
+    if (g_strv_contains (known, key))
+      continue;
+    hint = hn_util_suggest (key, known);
+    if (hint != NULL)
+      hn_conf_source_add_problem (self, HN_ERROR_CONFIG_UNKNOWN_KEY, group, key,
+                                  "unknown key; did you mean '%s'?", hint);
+    else
+      hn_conf_source_add_problem (self, HN_ERROR_CONFIG_UNKNOWN_KEY, group, key, "unknown key");
+  }
+}
+
+/**
+ * hn_conf_source_get_string:
+ * @present: (out) (optional): whether @key is set at all
+ *
+ * Returns: (nullable): the stripped value of @key in @group, or %NULL when
+ *   it is not set; an empty or unreadable value is recorded as a problem
+ *   and gives %NULL too
+ */
+gchar *
+hn_conf_source_get_string (HnConfSource *self,
+                           const gchar *group,
+                           const gchar *key,
+                           gboolean *present)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *value = NULL;
+  gboolean has = g_key_file_has_key (self->merged, group, key, NULL);
+
+  if (present != NULL)
+    *present = has;
+  if (!has)
+    return NULL;
+  value = g_key_file_get_string (self->merged, group, key, &error);
+  if (value == NULL) {
+    hn_conf_source_add_problem (self, HN_ERROR_CONFIG_INVALID_VALUE, group, key, "%s",
+                                error->message);
+    return NULL;
+  }
+  g_strstrip (value);
+  if (*value == '\0') {
+    hn_conf_source_add_problem (self, HN_ERROR_CONFIG_INVALID_VALUE, group, key, "empty value");
+    return NULL;
+  }
+  return g_steal_pointer (&value);
 }

@@ -34,6 +34,11 @@ void hn_conf_source_add_problem (HnConfSource *self,
                                  const gchar *format,
                                  ...) G_GNUC_PRINTF (5, 6);
 guint hn_conf_source_get_n_problems (HnConfSource *self);
+void hn_conf_source_check_keys (HnConfSource *self, const gchar *group, const gchar *const *known);
+gchar *hn_conf_source_get_string (HnConfSource *self,
+                                  const gchar *group,
+                                  const gchar *key,
+                                  gboolean *present) G_GNUC_WARN_UNUSED_RESULT;
 gboolean hn_conf_source_check (HnConfSource *self, GError **error);
 
 G_END_DECLS

@@ -76,7 +76,6 @@ hn_endpoint_config_load (HnEndpointConfig *config, const gchar *path, GError **e
 {
   g_autoptr (HnConfSource) src = hn_conf_source_new ();
   g_autoptr (GError) local_error = NULL;
-  g_autoptr (GPtrArray) keys = NULL;
   const gchar *const *groups;
   GKeyFile *kf;
 
@@ -94,18 +93,7 @@ hn_endpoint_config_load (HnEndpointConfig *config, const gchar *path, GError **e
       hn_conf_source_add_problem (src, HN_ERROR_CONFIG_UNKNOWN_GROUP, groups[i], NULL,
                                   "unknown group; an endpoint's file has only [endpoint]");
   }
-  keys = hn_conf_source_get_keys (src, "endpoint");
-  for (guint i = 0; i < keys->len; i++) {
-    const gchar *key = keys->pdata[i];
-    const gchar *hint;
-
-    if (g_strv_contains (endpoint_keys, key))
-      continue;
-    hint = hn_util_suggest (key, endpoint_keys);
-    hn_conf_source_add_problem (src, HN_ERROR_CONFIG_UNKNOWN_KEY, "endpoint", key,
-                                "unknown key%s%s%s", hint != NULL ? "; did you mean '" : "",
-                                hint != NULL ? hint : "", hint != NULL ? "'?" : "");
-  }
+  hn_conf_source_check_keys (src, "endpoint", endpoint_keys);
   kf = hn_conf_source_get_key_file (src);
   hn_endpoint_config_take (&config->site, kf, "site");
   hn_endpoint_config_take (&config->hub, kf, "hub");

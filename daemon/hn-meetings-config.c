@@ -380,45 +380,13 @@ typedef struct {
 static void
 hn_meetings_check_keys (HnMeetingsLoader *ld, const gchar *group)
 {
-  g_autoptr (GPtrArray) keys = hn_conf_source_get_keys (ld->src, group);
-
-  for (guint i = 0; i < keys->len; i++) {
-    const gchar *key = keys->pdata[i];
-    const gchar *hint;
-
-    if (g_strv_contains (meeting_keys, key))
-      continue;
-    hint = hn_util_suggest (key, meeting_keys);
-    if (hint != NULL)
-      hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_UNKNOWN_KEY, group, key,
-                                  "unknown key; did you mean '%s'?", hint);
-    else
-      hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_UNKNOWN_KEY, group, key, "unknown key");
-  }
+  hn_conf_source_check_keys (ld->src, group, meeting_keys);
 }
 
-/* The stripped value of @key, or NULL when it is not set; an empty or
- * unreadable value is recorded as a problem and gives NULL too. */
 static gchar *
 hn_meetings_get_string (HnMeetingsLoader *ld, const gchar *group, const gchar *key)
 {
-  g_autoptr (GError) error = NULL;
-  g_autofree gchar *value = NULL;
-
-  if (!g_key_file_has_key (ld->kf, group, key, NULL))
-    return NULL;
-  value = g_key_file_get_string (ld->kf, group, key, &error);
-  if (value == NULL) {
-    hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_INVALID_VALUE, group, key, "%s",
-                                error->message);
-    return NULL;
-  }
-  g_strstrip (value);
-  if (*value == '\0') {
-    hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_INVALID_VALUE, group, key, "empty value");
-    return NULL;
-  }
-  return g_steal_pointer (&value);
+  return hn_conf_source_get_string (ld->src, group, key, NULL);
 }
 
 /* "2h30m", "90m", "1h", "45s": numbers each followed by h, m or s, in that
