@@ -24,7 +24,7 @@ packages=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
-  systemd clang-format python3 valgrind ffmpeg jq prometheus
+  systemd clang-format python3 valgrind ffmpeg jq prometheus groff-base
 )
 
 say() { printf '==> %s\n' "$*" >&2; }

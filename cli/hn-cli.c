@@ -3,7 +3,10 @@
  * with JSON bodies, turns answers into JSON nodes (or text, for a
  * meeting's SDP) and error bodies ({"error": {"code", "message"}}) back
  * into HN_ERROR, and knows whether the user asked for --json. The verbs
- * themselves live in main.c and only ever see JSON, text or a GError. */
+ * themselves live in main.c and only ever see JSON, text or a GError.
+ *
+ * With hn_cli_new_remote() it talks to a hub's API over TCP instead
+ * (http or https, [api] in sites.conf), sending the bearer token. */
 
 #define G_LOG_DOMAIN "hoinghi-cli"
 
@@ -24,6 +27,10 @@ struct _HnCli {
   GObject parent_instance;
 
   gchar *socket_path;
+  gchar *base_uri; /* "http://localhost" on the socket */
+  gchar *where;    /* what the messages name: the socket or the URL */
+  gchar *token;    /* nullable */
+  gboolean insecure;
   gboolean json_output;
   SoupSession *session;
 };
@@ -46,6 +53,9 @@ hn_cli_finalize (GObject *object)
   HnCli *self = HN_CLI (object);
 
   g_clear_pointer (&self->socket_path, g_free);
+  g_clear_pointer (&self->base_uri, g_free);
+  g_clear_pointer (&self->where, g_free);
+  g_clear_pointer (&self->token, g_free);
 
   G_OBJECT_CLASS (hn_cli_parent_class)->finalize (object);
 }
@@ -77,6 +87,8 @@ hn_cli_new (const gchar *socket_path, gboolean json_output)
   g_autoptr (GSocketAddress) address = NULL;
 
   self->socket_path = g_strdup (socket_path != NULL ? socket_path : HN_DEFAULT_SOCKET);
+  self->base_uri = g_strdup ("http://localhost");
+  self->where = g_strdup (self->socket_path);
   self->json_output = json_output;
 
   /* Every connection goes to the socket whatever the URI says, so requests
@@ -88,6 +100,105 @@ hn_cli_new (const gchar *socket_path, gboolean json_output)
   return self;
 }
 
+/* "HOST:PORT" or a URL "http(s)://HOST:PORT" to the base URI of the API */
+static gchar *
+hn_cli_parse_host (const gchar *host, GError **error)
+{
+  g_autofree gchar *text = NULL;
+  g_autoptr (GUri) uri = NULL;
+  const gchar *scheme;
+
+  if (strstr (host, "://") != NULL)
+    text = g_strdup (host);
+  else
+    text = g_strconcat ("http://", host, NULL);
+  uri = g_uri_parse (text, G_URI_FLAGS_NONE, NULL);
+  scheme = uri != NULL ? g_uri_get_scheme (uri) : NULL;
+  if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0' ||
+      g_uri_get_port (uri) <= 0 ||
+      (g_strcmp0 (scheme, "http") != 0 && g_strcmp0 (scheme, "https") != 0) ||
+      (*g_uri_get_path (uri) != '\0' && !g_str_equal (g_uri_get_path (uri), "/")) ||
+      g_uri_get_query (uri) != NULL) {
+    g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
+                 "invalid --host '%s'; expected HOST:PORT or https://HOST:PORT", host);
+    return NULL;
+  }
+  return g_uri_join (G_URI_FLAGS_NONE, scheme, NULL, g_uri_get_host (uri), g_uri_get_port (uri), "",
+                     NULL, NULL);
+}
+
+static gchar *
+hn_cli_read_token (const gchar *path, GError **error)
+{
+  g_autofree gchar *contents = NULL;
+
+  if (!g_file_get_contents (path, &contents, NULL, error)) {
+    hn_error_convert (error);
+    g_prefix_error (error, "cannot read the token file: ");
+    return NULL;
+  }
+  g_strstrip (contents);
+  if (*contents == '\0') {
+    g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT, "%s: the token file is empty", path);
+    return NULL;
+  }
+  return g_steal_pointer (&contents);
+}
+
+/**
+ * hn_cli_new_remote:
+ * @host: "HOST:PORT" (plain http) or a URL "http://HOST:PORT" or
+ *   "https://HOST:PORT"
+ * @token_file: (nullable): a file holding the bearer token to send
+ * @insecure: whether to accept any TLS certificate (https only)
+ * @json_output: as for hn_cli_new()
+ *
+ * Talks to a hub's API over TCP ([api] listen= in its sites.conf) rather
+ * than to the local socket. An https certificate is verified against the
+ * system's authorities unless @insecure.
+ *
+ * Returns: (transfer full): the client, or %NULL with @error set when
+ *   @host is not valid or the token file cannot be read
+ */
+HnCli *
+hn_cli_new_remote (const gchar *host,
+                   const gchar *token_file,
+                   gboolean insecure,
+                   gboolean json_output,
+                   GError **error)
+{
+  g_autoptr (HnCli) self = NULL;
+  g_autofree gchar *base = NULL;
+  g_autofree gchar *token = NULL;
+
+  g_return_val_if_fail (host != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  base = hn_cli_parse_host (host, error);
+  if (base == NULL)
+    return NULL;
+  if (token_file != NULL) {
+    token = hn_cli_read_token (token_file, error);
+    if (token == NULL)
+      return NULL;
+  }
+  self = g_object_new (HN_TYPE_CLI, NULL);
+  self->base_uri = g_steal_pointer (&base);
+  self->where = g_strdup (self->base_uri);
+  self->token = g_steal_pointer (&token);
+  self->insecure = insecure;
+  self->json_output = json_output;
+  self->session = soup_session_new ();
+  soup_session_set_timeout (self->session, HN_CLI_TIMEOUT_SECONDS);
+  soup_session_set_user_agent (self->session, "hoinghictl/" HN_VERSION);
+  return g_steal_pointer (&self);
+}
+
+/**
+ * hn_cli_get_socket_path:
+ *
+ * Returns: (nullable): the control socket, or %NULL for a remote hub
+ */
 const gchar *
 hn_cli_get_socket_path (HnCli *self)
 {
@@ -128,15 +239,14 @@ hn_cli_set_transport_error (HnCli *self, const GError *local_error, GError **err
       if (local_error->code != transport_errors[i].code)
         continue;
       g_set_error (error, HN_ERROR, HN_ERROR_UNAVAILABLE, "cannot reach hoinghid at %s: %s (%s)",
-                   self->socket_path, g_strerror (transport_errors[i].errsv),
-                   transport_errors[i].hint);
+                   self->where, g_strerror (transport_errors[i].errsv), transport_errors[i].hint);
       return;
     }
   }
   /* Not hn_error_convert(): it would make a missing socket NOT_FOUND, the
    * same code as an unknown site. */
   g_set_error (error, HN_ERROR, HN_ERROR_UNAVAILABLE, "cannot reach hoinghid at %s: %s",
-               self->socket_path, local_error->message);
+               self->where, local_error->message);
 }
 
 static HnError
@@ -161,7 +271,18 @@ hn_cli_set_api_error (SoupMessage *msg, JsonNode *root, GError **error)
       node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
   JsonNode *code = obj != NULL ? json_object_get_member (obj, "code") : NULL;
   JsonNode *message = obj != NULL ? json_object_get_member (obj, "message") : NULL;
+  guint status = soup_message_get_status (msg);
 
+  /* a remote hub's own words would not say what to do about it */
+  if (status == SOUP_STATUS_UNAUTHORIZED) {
+    g_set_error_literal (error, HN_ERROR, HN_ERROR_UNAUTHORIZED,
+                         "the hub asks for a token (401); give --token-file FILE");
+    return;
+  }
+  if (status == SOUP_STATUS_FORBIDDEN) {
+    g_set_error_literal (error, HN_ERROR, HN_ERROR_FORBIDDEN, "the hub refused the token (403)");
+    return;
+  }
   if (message != NULL && json_node_get_value_type (message) == G_TYPE_STRING) {
     const gchar *name = code != NULL && json_node_get_value_type (code) == G_TYPE_STRING
                             ? json_node_get_string (code)
@@ -175,6 +296,16 @@ hn_cli_set_api_error (SoupMessage *msg, JsonNode *root, GError **error)
                soup_message_get_status (msg), soup_message_get_reason_phrase (msg));
 }
 
+/* --insecure: a hub with a self-signed certificate, knowingly */
+static gboolean
+hn_cli_accept_any_certificate (SoupMessage *msg,
+                               GTlsCertificate *certificate,
+                               GTlsCertificateFlags errors,
+                               gpointer user_data)
+{
+  return TRUE;
+}
+
 /* Sends @method @path with @body (as JSON) and waits for the answer. A
  * success gives its body; anything else the API's own error (code and
  * message) or why the daemon could not be reached. */
@@ -186,7 +317,7 @@ hn_cli_send (HnCli *self,
              const gchar *accept,
              GError **error)
 {
-  g_autofree gchar *uri = g_strconcat ("http://localhost", path, NULL);
+  g_autofree gchar *uri = g_strconcat (self->base_uri, path, NULL);
   g_autoptr (SoupMessage) msg = soup_message_new (method, uri);
   g_autoptr (GBytes) answer = NULL;
   g_autoptr (GError) local_error = NULL;
@@ -196,6 +327,13 @@ hn_cli_send (HnCli *self,
     return NULL;
   }
   soup_message_headers_replace (soup_message_get_request_headers (msg), "Accept", accept);
+  if (self->token != NULL) {
+    g_autofree gchar *auth = g_strconcat ("Bearer ", self->token, NULL);
+
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+  }
+  if (self->insecure)
+    g_signal_connect (msg, "accept-certificate", G_CALLBACK (hn_cli_accept_any_certificate), NULL);
   if (body != NULL) {
     g_autoptr (JsonGenerator) generator = json_generator_new ();
     g_autoptr (GBytes) bytes = NULL;

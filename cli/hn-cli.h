@@ -9,6 +9,11 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (HnCli, hn_cli, HN, CLI, GObject)
 
 HnCli *hn_cli_new (const gchar *socket_path, gboolean json_output) G_GNUC_WARN_UNUSED_RESULT;
+HnCli *hn_cli_new_remote (const gchar *host,
+                          const gchar *token_file,
+                          gboolean insecure,
+                          gboolean json_output,
+                          GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 const gchar *hn_cli_get_socket_path (HnCli *self);
 gboolean hn_cli_get_json_output (HnCli *self);

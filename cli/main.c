@@ -23,6 +23,7 @@
 #include "hn-layout.h"
 #include "hn-link-health.h"
 #include "hn-site.h"
+#include "hn-systemd.h"
 #include "hn-util.h"
 
 typedef struct _HnVerb HnVerb;
@@ -51,6 +52,9 @@ struct _HnVerb {
 };
 
 static gchar *arg_socket;
+static gchar *arg_host;
+static gchar *arg_token_file;
+static gboolean arg_insecure;
 static gboolean arg_json;
 static gboolean arg_version;
 static gchar *arg_tier;
@@ -79,6 +83,12 @@ static int verb_exit_status = EXIT_SUCCESS;
 static const GOptionEntry global_options[] = {
   { "socket", 's', 0, G_OPTION_ARG_FILENAME, &arg_socket,
     "Control socket of hoinghid (default: " HN_DEFAULT_SOCKET ")", "PATH" },
+  { "host", 'H', 0, G_OPTION_ARG_STRING, &arg_host,
+    "A hub's API over TCP instead of the socket (or https://HOST:PORT)", "HOST:PORT" },
+  { "token-file", 0, 0, G_OPTION_ARG_FILENAME, &arg_token_file,
+    "File holding the bearer token to send with --host", "FILE" },
+  { "insecure", 0, 0, G_OPTION_ARG_NONE, &arg_insecure,
+    "With https, accept any certificate (a self-signed one)", NULL },
   { "json", 'j', 0, G_OPTION_ARG_NONE, &arg_json, "Print the daemon's JSON answer as it is", NULL },
   { "version", 0, 0, G_OPTION_ARG_NONE, &arg_version, "Show the version and exit", NULL },
   G_OPTION_ENTRY_NULL
@@ -1886,9 +1896,131 @@ verb_watch (HnCli *cli, gchar **argv, GError **error)
   return TRUE;
 }
 
+/* `meeting run`: the meeting as a foreground process, for
+ * hoinghi-meeting@.service. The hub is asked once a second whether the
+ * meeting still runs: HnCli answers whole bodies, not the event stream,
+ * and a second is well within what an operator waits for systemctl. */
+typedef struct {
+  HnCli *cli;
+  GMainLoop *loop;
+  gchar *path;
+  const gchar *id;
+  guint poll_id;
+  gboolean stop; /* a signal came: stop the meeting on the way out */
+  GError *error; /* the hub answered something else than the meeting */
+} MeetingRun;
+
+static gboolean
+meeting_run_poll_cb (gpointer user_data)
+{
+  MeetingRun *r = user_data;
+  g_autoptr (JsonNode) root = hn_cli_get_json (r->cli, r->path, &r->error);
+
+  if (root != NULL)
+    return G_SOURCE_CONTINUE;
+  /* stopped elsewhere (an operator, its schedule): the run is over, and
+   * that is a success for systemd too */
+  if (g_error_matches (r->error, HN_ERROR, HN_ERROR_NOT_FOUND)) {
+    g_clear_error (&r->error);
+    g_print ("%s: stopped elsewhere\n", r->id);
+    fflush (stdout);
+  }
+  r->poll_id = 0;
+  g_main_loop_quit (r->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+meeting_run_signal_cb (gpointer user_data)
+{
+  MeetingRun *r = user_data;
+
+  r->stop = TRUE;
+  g_main_loop_quit (r->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+verb_meeting_run (HnCli *cli, gchar **argv, GError **error)
+{
+  MeetingRun r = { cli, NULL, api_path ("meetings", argv[0], NULL), argv[0], 0, FALSE, NULL };
+  g_autoptr (GError) start_error = NULL;
+  g_autofree gchar *path = r.path;
+  g_autoptr (HnSystemd) systemd = hn_systemd_new ();
+  g_autofree gchar *status = g_strdup_printf ("meeting %s running", argv[0]);
+  guint sigint_id, sigterm_id;
+
+  /* attach to the meeting when it runs already, e.g. started by hand
+   * before the unit */
+  if (!verb_meeting_start (cli, argv, &start_error)) {
+    g_autoptr (JsonNode) running = NULL;
+
+    if (!g_error_matches (start_error, HN_ERROR, HN_ERROR_CONFLICT) ||
+        (running = hn_cli_get_json (cli, path, NULL)) == NULL) {
+      g_propagate_error (error, g_steal_pointer (&start_error));
+      return FALSE;
+    }
+    g_print ("%s: running already, attached\n", argv[0]);
+  }
+  fflush (stdout);
+  /* Type=notify: `systemctl start` returns once the hub runs the meeting,
+   * and fails with the hub's answer when it refuses it */
+  hn_systemd_notify_ready (systemd, status);
+
+  r.loop = g_main_loop_new (NULL, FALSE);
+  r.poll_id = g_timeout_add_seconds (1, meeting_run_poll_cb, &r);
+  sigint_id = g_unix_signal_add (SIGINT, meeting_run_signal_cb, &r);
+  sigterm_id = g_unix_signal_add (SIGTERM, meeting_run_signal_cb, &r);
+  g_main_loop_run (r.loop);
+  g_clear_handle_id (&r.poll_id, g_source_remove);
+  g_source_remove (sigint_id);
+  g_source_remove (sigterm_id);
+  g_main_loop_unref (r.loop);
+
+  if (r.error != NULL) {
+    g_propagate_error (error, r.error);
+    return FALSE;
+  }
+  if (r.stop) {
+    g_autoptr (GError) stop_error = NULL;
+    g_autoptr (JsonNode) root = NULL;
+
+    hn_systemd_notify_stopping (systemd);
+    root = hn_cli_request (cli, "DELETE", path, NULL, &stop_error);
+
+    /* gone in the meantime is as good as stopped */
+    if (root == NULL && !g_error_matches (stop_error, HN_ERROR, HN_ERROR_NOT_FOUND)) {
+      g_propagate_error (error, g_steal_pointer (&stop_error));
+      return FALSE;
+    }
+    g_print ("%s: stopped\n", argv[0]);
+  }
+  return TRUE;
+}
+
+static gboolean
+verb_reload (HnCli *cli, gchar **argv, GError **error)
+{
+  g_autofree gchar *path = api_path ("reload", NULL);
+  g_autoptr (JsonNode) root = hn_cli_request (cli, "POST", path, NULL, error);
+  JsonObject *answer;
+
+  if (root == NULL)
+    return FALSE;
+  if (print_json_answer (cli, root))
+    return TRUE;
+  answer = answer_object (root, path, error);
+  if (answer == NULL)
+    return FALSE;
+  g_print ("reloaded: %s\n", member_string (answer, "status", "-"));
+  return TRUE;
+}
+
 static const HnVerb meeting_verbs[] = {
   { "start", 1, 1, start_options, NULL, verb_meeting_start, NULL, "ID",
     "Start a meeting (without --sites: as meetings.conf defines ID)" },
+  { "run", 1, 1, start_options, NULL, verb_meeting_run, NULL, "ID",
+    "Start a meeting (or attach to it) and stay until it ends; stop it on SIGTERM" },
   { "stop", 1, 1, NULL, NULL, verb_meeting_stop, NULL, "ID", "Stop a meeting" },
   { "show", 1, 1, NULL, NULL, verb_meeting_show, NULL, "ID",
     "Show a meeting and its participants" },
@@ -1900,6 +2032,8 @@ static const HnVerb meeting_verbs[] = {
 
 static const HnVerb verbs[] = {
   { "status", 0, 0, NULL, NULL, verb_status, NULL, NULL, "Show role, uptime and configuration" },
+  { "reload", 0, 0, NULL, NULL, verb_reload, NULL, NULL,
+    "Reload sites.conf and meetings.conf, as SIGHUP does; print why when refused" },
   { "sites", 0, 0, sites_options, NULL, verb_sites, NULL, NULL, "List sites, by tier or district" },
   { "site", 1, 1, NULL, NULL, verb_site, NULL, "ID", "Show one site" },
   { "token", 1, 1, NULL, NULL, verb_token, NULL, "ID",
@@ -2267,7 +2401,17 @@ run (gchar **argv)
     return report_error (error);
   }
 
-  cli = hn_cli_new (arg_socket, arg_json);
+  if (arg_host != NULL) {
+    cli = hn_cli_new_remote (arg_host, arg_token_file, arg_insecure, arg_json, &error);
+    if (cli == NULL)
+      return report_error (error);
+  } else if (arg_token_file != NULL || arg_insecure) {
+    g_set_error_literal (&error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
+                         "--token-file and --insecure go with --host HOST:PORT");
+    return report_error (error);
+  } else {
+    cli = hn_cli_new (arg_socket, arg_json);
+  }
   if (!verb->handler (cli, args + 1 + depth, &error))
     return report_error (error);
   return verb_exit_status;
@@ -2293,6 +2437,8 @@ main (int argc, char **argv)
   status = run (argv);
 
   g_clear_pointer (&arg_socket, g_free);
+  g_clear_pointer (&arg_host, g_free);
+  g_clear_pointer (&arg_token_file, g_free);
   g_clear_pointer (&arg_tier, g_free);
   g_clear_pointer (&arg_district, g_free);
   g_clear_pointer (&arg_sites, g_free);

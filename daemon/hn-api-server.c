@@ -16,7 +16,13 @@
  * SoupServer with soup_server_accept_iostream(): libsoup 3.2's own listener
  * (soup_server_listen) never frees an accepted GSocket, about 350 bytes
  * lost per connection (fixed upstream in 3.4, "soup-listener: Plug a
- * leak"), which a daemon answering scrapes for months cannot afford. */
+ * leak"), which a daemon answering scrapes for months cannot afford.
+ *
+ * The hub may also listen on TCP (hn_api_server_listen_tcp(), [api] in
+ * sites.conf), over HTTPS when given a certificate. There every request
+ * needs "Authorization: Bearer TOKEN", but /health and /metrics when
+ * monitoring is open; the Unix socket needs none, its mode 0660 is the
+ * access control. */
 
 #define G_LOG_DOMAIN "hoinghi-api"
 
@@ -38,6 +44,11 @@ struct _HnApiServer {
 
   SoupServer *server;
   GSocketService *service;
+  GSocketService *tcp_service;
+  guint tcp_port;
+  gchar *token; /* what TCP clients must send */
+  gboolean open_monitoring;
+  GTlsCertificate *tls; /* nullable: plain HTTP */
   gchar *role;
   gchar *state_dir;
   gchar *socket_path;
@@ -45,6 +56,8 @@ struct _HnApiServer {
   HnHub *hub;
   HnEndpoint *endpoint;
   gchar *last_reload_error;
+  HnApiReloadFunc reload_func; /* POST /api/v1/reload, set by HnDaemon */
+  gpointer reload_data;
   gint64 started_usec;
   HnApiEvents *events;                /* the clients of /api/v1/events */
   SoupServerMessage *current_message; /* while a route runs, for a stream */
@@ -337,6 +350,10 @@ hn_api_server_get_status (const HnApiRequest *request, HnApiReply *reply, GError
     json_builder_add_null_value (b);
   if (self->hub != NULL)
     hn_api_add_hub_status (self->hub, b);
+  if (self->tcp_service != NULL) {
+    json_builder_set_member_name (b, "api-port");
+    json_builder_add_int_value (b, self->tcp_port);
+  }
   if (self->endpoint != NULL)
     hn_api_add_endpoint_status (self->endpoint, b);
   json_builder_end_object (b);
@@ -500,6 +517,36 @@ hn_api_server_stream_events (const HnApiRequest *request, HnApiReply *reply, GEr
   return TRUE;
 }
 
+/* POST /api/v1/reload: what SIGHUP does, but the caller learns whether
+ * the new files were taken, and why not (422 from HN_ERROR_CONFIG_*) */
+static gboolean
+hn_api_server_reload (const HnApiRequest *request, HnApiReply *reply, GError **error)
+{
+  HnApiServer *self = request->server;
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+
+  if (self->reload_func == NULL) {
+    g_set_error_literal (error, HN_ERROR, HN_ERROR_FAILED, "this daemon cannot reload");
+    return FALSE;
+  }
+  if (!self->reload_func (self->reload_data, error))
+    return FALSE;
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "reloaded");
+  json_builder_add_boolean_value (b, TRUE);
+  json_builder_set_member_name (b, "status");
+  if (self->config != NULL) {
+    g_autofree gchar *counts = hn_config_describe_counts (self->config);
+
+    json_builder_add_string_value (b, counts);
+  } else {
+    json_builder_add_string_value (b, "an endpoint's settings take effect on restart");
+  }
+  json_builder_end_object (b);
+  reply->json = json_builder_get_root (b);
+  return TRUE;
+}
+
 static const gchar *const sites_query[] = { "tier", "district", NULL };
 static const gchar *const links_query[] = { "meeting", "state", NULL };
 static const gchar *const count_query[] = { "count", NULL };
@@ -526,6 +573,7 @@ static const HnApiRoute routes[] = {
   { "GET", "schedule/*", HN_API_NEEDS_HUB, count_query, hn_api_meetings_schedule_next },
   { "GET", "calendar", HN_API_NEEDS_NOTHING, calendar_query, hn_api_meetings_calendar },
   { "GET", "events", HN_API_NEEDS_HUB, NULL, hn_api_server_stream_events },
+  { "POST", "reload", HN_API_NEEDS_NOTHING, NULL, hn_api_server_reload },
   { "GET", "endpoint", HN_API_NEEDS_ENDPOINT, NULL, hn_api_server_get_endpoint },
   { "POST", "endpoint/floor-request", HN_API_NEEDS_ENDPOINT, NULL, hn_api_server_request_floor },
 };
@@ -674,6 +722,56 @@ hn_api_unescape_segment (gchar **segment)
   return TRUE;
 }
 
+/* Compares the digests, not the tokens, and all of their bytes whatever
+ * differs first, so the time taken tells nothing of the token */
+static gboolean
+hn_api_token_equal (const gchar *given, const gchar *token)
+{
+  g_autoptr (GChecksum) a = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autoptr (GChecksum) b = g_checksum_new (G_CHECKSUM_SHA256);
+  guint8 da[32], db[32];
+  gsize la = sizeof da, lb = sizeof db;
+  guint8 diff = 0;
+
+  g_checksum_update (a, (const guchar *) given, strlen (given));
+  g_checksum_update (b, (const guchar *) token, strlen (token));
+  g_checksum_get_digest (a, da, &la);
+  g_checksum_get_digest (b, db, &lb);
+  for (gsize i = 0; i < sizeof da; i++)
+    diff |= da[i] ^ db[i];
+  return diff == 0;
+}
+
+/* Whether @msg may be answered: anything on the Unix socket; on TCP, a
+ * request with the token, or a monitoring one when monitoring is open */
+static gboolean
+hn_api_server_check_token (HnApiServer *self,
+                           SoupServerMessage *msg,
+                           const gchar *raw,
+                           GError **error)
+{
+  GSocketAddress *local = soup_server_message_get_local_address (msg);
+  const gchar *auth;
+
+  if (!G_IS_INET_SOCKET_ADDRESS (local) || self->token == NULL)
+    return TRUE;
+  if (self->open_monitoring && (g_str_equal (raw, "/health") || g_str_equal (raw, "/metrics")))
+    return TRUE;
+  auth =
+      soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Authorization");
+  if (auth == NULL) {
+    g_set_error_literal (error, HN_ERROR, HN_ERROR_UNAUTHORIZED,
+                         "this API needs a token: send Authorization: Bearer TOKEN");
+    return FALSE;
+  }
+  if (g_ascii_strncasecmp (auth, "Bearer ", 7) != 0 ||
+      !hn_api_token_equal (auth + 7, self->token)) {
+    g_set_error_literal (error, HN_ERROR, HN_ERROR_FORBIDDEN, "the token is not accepted");
+    return FALSE;
+  }
+  return TRUE;
+}
+
 static void
 hn_api_server_handler (SoupServer *server,
                        SoupServerMessage *msg,
@@ -705,7 +803,11 @@ hn_api_server_handler (SoupServer *server,
     n_routes = G_N_ELEMENTS (root_routes);
     prefix = "/";
   }
-  if (request_body != NULL && request_body->length > HN_API_MAX_BODY_SIZE) {
+  if (!hn_api_server_check_token (self, msg, raw, &error)) {
+    if (g_error_matches (error, HN_ERROR, HN_ERROR_UNAUTHORIZED))
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "WWW-Authenticate", "Bearer");
+  } else if (request_body != NULL && request_body->length > HN_API_MAX_BODY_SIZE) {
     g_set_error (&error, HN_ERROR, HN_ERROR_PAYLOAD_TOO_LARGE,
                  "request body of %" G_GINT64_FORMAT " bytes is larger than %d",
                  request_body->length, HN_API_MAX_BODY_SIZE);
@@ -763,6 +865,7 @@ hn_api_server_dispose (GObject *object)
   g_clear_object (&self->config);
   g_clear_object (&self->hub);
   g_clear_object (&self->endpoint);
+  g_clear_object (&self->tls);
 
   G_OBJECT_CLASS (hn_api_server_parent_class)->dispose (object);
 }
@@ -776,6 +879,7 @@ hn_api_server_finalize (GObject *object)
   g_free (self->state_dir);
   g_free (self->socket_path);
   g_free (self->last_reload_error);
+  g_free (self->token);
 
   G_OBJECT_CLASS (hn_api_server_parent_class)->finalize (object);
 }
@@ -876,6 +980,20 @@ hn_api_server_set_last_reload_error (HnApiServer *self, const GError *error)
   self->last_reload_error = error != NULL ? g_strdup (error->message) : NULL;
 }
 
+/**
+ * hn_api_server_set_reload_func:
+ * @func: (nullable): what POST /api/v1/reload calls; without one the
+ *   route fails
+ */
+void
+hn_api_server_set_reload_func (HnApiServer *self, HnApiReloadFunc func, gpointer user_data)
+{
+  g_return_if_fail (HN_IS_API_SERVER (self));
+
+  self->reload_func = func;
+  self->reload_data = user_data;
+}
+
 static gboolean
 hn_api_server_incoming_cb (GSocketService *service,
                            GSocketConnection *connection,
@@ -890,6 +1008,98 @@ hn_api_server_incoming_cb (GSocketService *service,
   if (!soup_server_accept_iostream (self->server, G_IO_STREAM (connection), local, remote, &error))
     g_warning ("cannot accept an API connection: %s, ignoring", error->message);
   return TRUE;
+}
+
+static gboolean
+hn_api_server_tcp_incoming_cb (GSocketService *service,
+                               GSocketConnection *connection,
+                               GObject *source_object,
+                               gpointer user_data)
+{
+  HnApiServer *self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSocketAddress) local = g_socket_connection_get_local_address (connection, NULL);
+  g_autoptr (GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
+  g_autoptr (GIOStream) stream = NULL;
+
+  /* the handshake happens on the first read, in the main loop */
+  if (self->tls != NULL)
+    stream = g_tls_server_connection_new (G_IO_STREAM (connection), self->tls, &error);
+  else
+    stream = g_object_ref (G_IO_STREAM (connection));
+  if (stream == NULL || !soup_server_accept_iostream (self->server, stream, local, remote, &error))
+    g_warning ("cannot accept an API connection over TCP: %s, ignoring", error->message);
+  return TRUE;
+}
+
+/**
+ * hn_api_server_listen_tcp:
+ * @address: an IP address, e.g. "127.0.0.1" or "0.0.0.0"
+ * @port: the port, 0 for any free one (see hn_api_server_get_tcp_port())
+ * @token: what clients must send as "Authorization: Bearer TOKEN"
+ * @open_monitoring: whether /health and /metrics answer without it
+ * @tls: (nullable): the certificate (with its key) to answer HTTPS with,
+ *   or %NULL for plain HTTP
+ *
+ * Listens on TCP besides the Unix socket.
+ */
+gboolean
+hn_api_server_listen_tcp (HnApiServer *self,
+                          const gchar *address,
+                          guint port,
+                          const gchar *token,
+                          gboolean open_monitoring,
+                          GTlsCertificate *tls,
+                          GError **error)
+{
+  g_autoptr (GInetAddress) inet = NULL;
+  g_autoptr (GSocketAddress) sockaddr = NULL;
+  g_autoptr (GSocketAddress) effective = NULL;
+  g_autoptr (GSocketService) service = NULL;
+
+  g_return_val_if_fail (HN_IS_API_SERVER (self), FALSE);
+  g_return_val_if_fail (address != NULL, FALSE);
+  g_return_val_if_fail (port <= 65535, FALSE);
+  g_return_val_if_fail (token != NULL && *token != '\0', FALSE);
+  g_return_val_if_fail (tls == NULL || G_IS_TLS_CERTIFICATE (tls), FALSE);
+  g_return_val_if_fail (self->tcp_service == NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  inet = g_inet_address_new_from_string (address);
+  if (inet == NULL) {
+    g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT, "'%s' is not an IP address", address);
+    return FALSE;
+  }
+  sockaddr = g_inet_socket_address_new (inet, port);
+  service = g_socket_service_new ();
+  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (service), sockaddr, G_SOCKET_TYPE_STREAM,
+                                      G_SOCKET_PROTOCOL_TCP, NULL, &effective, error)) {
+    hn_error_convert (error);
+    g_prefix_error (error, "%s port %u: ", address, port);
+    return FALSE;
+  }
+  g_signal_connect_object (service, "incoming", G_CALLBACK (hn_api_server_tcp_incoming_cb), self,
+                           0);
+  g_socket_service_start (service);
+  self->tcp_service = g_steal_pointer (&service);
+  self->tcp_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
+  g_free (self->token);
+  self->token = g_strdup (token);
+  self->open_monitoring = open_monitoring;
+  g_set_object (&self->tls, tls);
+  return TRUE;
+}
+
+/**
+ * hn_api_server_get_tcp_port:
+ *
+ * Returns: the TCP port listened on, 0 when there is none
+ */
+guint
+hn_api_server_get_tcp_port (HnApiServer *self)
+{
+  g_return_val_if_fail (HN_IS_API_SERVER (self), 0);
+  return self->tcp_service != NULL ? self->tcp_port : 0;
 }
 
 /* A socket file left by a daemon that died is removed; one that a live
@@ -989,6 +1199,12 @@ hn_api_server_close (HnApiServer *self)
     g_socket_service_stop (self->service);
     g_socket_listener_close (G_SOCKET_LISTENER (self->service));
     g_clear_object (&self->service);
+  }
+  if (self->tcp_service != NULL) {
+    g_socket_service_stop (self->tcp_service);
+    g_socket_listener_close (G_SOCKET_LISTENER (self->tcp_service));
+    g_clear_object (&self->tcp_service);
+    self->tcp_port = 0;
   }
   /* event streams end before their connections do */
   g_clear_pointer (&self->events, hn_api_events_free);

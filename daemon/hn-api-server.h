@@ -1,6 +1,6 @@
 #pragma once
 
-#include <glib-object.h>
+#include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
 #include "hn-config.h"
@@ -19,6 +19,14 @@ HnApiServer *hn_api_server_new (const gchar *role,
                                 const gchar *state_dir) G_GNUC_WARN_UNUSED_RESULT;
 
 gboolean hn_api_server_listen_unix (HnApiServer *self, const gchar *path, GError **error);
+gboolean hn_api_server_listen_tcp (HnApiServer *self,
+                                   const gchar *address,
+                                   guint port,
+                                   const gchar *token,
+                                   gboolean open_monitoring,
+                                   GTlsCertificate *tls,
+                                   GError **error);
+guint hn_api_server_get_tcp_port (HnApiServer *self);
 void hn_api_server_close (HnApiServer *self);
 const gchar *hn_api_server_get_socket_path (HnApiServer *self);
 
@@ -26,6 +34,16 @@ void hn_api_server_set_config (HnApiServer *self, HnConfig *config);
 void hn_api_server_set_hub (HnApiServer *self, HnHub *hub);
 void hn_api_server_set_endpoint (HnApiServer *self, HnEndpoint *endpoint);
 void hn_api_server_set_last_reload_error (HnApiServer *self, const GError *error);
+
+/**
+ * HnApiReloadFunc:
+ *
+ * Reloads the configuration for POST /api/v1/reload; returns %FALSE with
+ * @error set when the new files are refused and the running ones stay.
+ */
+typedef gboolean (*HnApiReloadFunc) (gpointer user_data, GError **error);
+
+void hn_api_server_set_reload_func (HnApiServer *self, HnApiReloadFunc func, gpointer user_data);
 
 /* What the route handlers (hn-api-server.c, hn-api-meetings.c) share */
 

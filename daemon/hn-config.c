@@ -9,7 +9,14 @@
  *
  * [health] holds the MOS thresholds that class a link's quality;
  * [health department], [health district] and [health commune] override
- * some of them for one tier and inherit the rest from [health]. */
+ * some of them for one tier and inherit the rest from [health].
+ *
+ * [api] opens the API on TCP besides the local socket: listen=HOST:PORT
+ * with a bearer token from token-file= (checked by the daemon when it
+ * starts, as the file may change without the configuration changing),
+ * open-monitoring= to let /health and /metrics answer without it, and
+ * tls-certificate=/tls-key= for HTTPS. Relative file names are taken from
+ * the folder of the main file. */
 
 #define G_LOG_DOMAIN "hoinghi-config"
 
@@ -35,6 +42,12 @@ struct _HnConfig {
   HnSite *hub;
   guint tier_count[HN_TIER_LAST];
   HnQualityThresholds health[HN_TIER_LAST];
+  gchar *api_host; /* NULL: no TCP listener */
+  guint api_port;
+  gchar *api_token_file;
+  gboolean api_open_monitoring;
+  gchar *api_tls_certificate;
+  gchar *api_tls_key;
 };
 
 G_DEFINE_FINAL_TYPE (HnConfig, hn_config, G_TYPE_OBJECT)
@@ -54,7 +67,9 @@ static const gchar *const site_keys[] = { "name",          "short-name",    "tie
                                           "media-port",    "video-size",    "video-framerate",
                                           "video-bitrate", "audio-bitrate", NULL };
 static const gchar *const health_keys[] = { "mos-good", "mos-ok", "mos-bad", NULL };
-static const gchar *const group_names[] = { "hub", "defaults", "health", "site", NULL };
+static const gchar *const api_keys[] = { "listen",          "token-file", "open-monitoring",
+                                         "tls-certificate", "tls-key",    NULL };
+static const gchar *const group_names[] = { "hub", "defaults", "health", "site", "api", NULL };
 
 static const HnMediaSettings builtin_media = {
   .media_port = 5004,
@@ -72,6 +87,10 @@ hn_config_finalize (GObject *object)
 
   g_free (self->path);
   g_free (self->listen_address);
+  g_free (self->api_host);
+  g_free (self->api_token_file);
+  g_free (self->api_tls_certificate);
+  g_free (self->api_tls_key);
   g_strfreev (self->files);
   g_hash_table_unref (self->site_by_id);
   g_ptr_array_unref (self->sites);
@@ -703,6 +722,79 @@ hn_config_read_health_groups (HnConfigLoader *ld, const gchar *const *groups, Hn
   }
 }
 
+/* "127.0.0.1:8080", "0.0.0.0:8080", "[::1]:8080": an IP address (not a
+ * host name, so what is listened on is never a DNS answer) and a port,
+ * 0 for any free one */
+static gboolean
+hn_config_parse_listen (const gchar *text, gchar **host, guint *port)
+{
+  const gchar *colon = strrchr (text, ':');
+  g_autofree gchar *name = NULL;
+  g_autoptr (GInetAddress) inet = NULL;
+
+  if (colon == NULL || !hn_util_parse_uint (colon + 1, 0, 65535, port))
+    return FALSE;
+  if (text[0] == '[' && colon > text + 1 && colon[-1] == ']')
+    name = g_strndup (text + 1, colon - text - 2);
+  else
+    name = g_strndup (text, colon - text);
+  /* an IPv6 address is written in brackets, as in a URL */
+  if (strchr (name, ':') != NULL && text[0] != '[')
+    return FALSE;
+  inet = g_inet_address_new_from_string (name);
+  if (inet == NULL || g_inet_address_get_is_multicast (inet))
+    return FALSE;
+  *host = g_inet_address_to_string (inet);
+  return TRUE;
+}
+
+static gchar *
+hn_config_get_file_name (HnConfigLoader *ld, const gchar *group, const gchar *key, const gchar *dir)
+{
+  gboolean present;
+  g_autofree gchar *value = hn_config_get_string (ld, group, key, &present);
+
+  if (value == NULL)
+    return NULL;
+  return g_canonicalize_filename (value, dir);
+}
+
+static void
+hn_config_read_api (HnConfigLoader *ld, const gchar *group, const gchar *dir, HnConfig *self)
+{
+  gboolean present;
+  g_autofree gchar *listen = hn_config_get_string (ld, group, "listen", &present);
+  g_autofree gchar *open = hn_config_get_string (ld, group, "open-monitoring", &present);
+
+  if (listen != NULL && !hn_config_parse_listen (listen, &self->api_host, &self->api_port))
+    hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_INVALID_ADDRESS, group, "listen",
+                                "'%s' is not ADDRESS:PORT with an IP address and a port from 0 "
+                                "to 65535 (e.g. 127.0.0.1:8080 or [::1]:8080)",
+                                listen);
+  self->api_token_file = hn_config_get_file_name (ld, group, "token-file", dir);
+  self->api_tls_certificate = hn_config_get_file_name (ld, group, "tls-certificate", dir);
+  self->api_tls_key = hn_config_get_file_name (ld, group, "tls-key", dir);
+  if (open != NULL) {
+    if (g_str_equal (open, "true"))
+      self->api_open_monitoring = TRUE;
+    else if (!g_str_equal (open, "false"))
+      hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_INVALID_VALUE, group, "open-monitoring",
+                                  "'%s' is not true or false", open);
+  }
+  /* a listener without a token would be an open door to the network */
+  if (g_key_file_has_key (ld->kf, group, "listen", NULL) &&
+      !g_key_file_has_key (ld->kf, group, "token-file", NULL))
+    hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_MISSING_KEY, group, NULL,
+                                "required key 'token-file' is missing (the file holding the "
+                                "bearer token clients of listen= must send)");
+  if (g_key_file_has_key (ld->kf, group, "tls-certificate", NULL) !=
+      g_key_file_has_key (ld->kf, group, "tls-key", NULL))
+    hn_conf_source_add_problem (
+        ld->src, HN_ERROR_CONFIG_MISSING_KEY, group, NULL,
+        "tls-certificate and tls-key go together; '%s' is missing",
+        g_key_file_has_key (ld->kf, group, "tls-key", NULL) ? "tls-certificate" : "tls-key");
+}
+
 /* The message for a group that is none of ours. A misspelt first word
  * of a two-word group ("[sit xa-dao-tru]", "[helth commune]") gets the
  * group it was meant to be. */
@@ -732,7 +824,7 @@ hn_config_report_unknown_group (HnConfigLoader *ld, const gchar *g)
   else
     hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_UNKNOWN_GROUP, g, NULL,
                                 "unknown group; expected [hub], [defaults], [health], "
-                                "[health TIER] or [site ID]");
+                                "[health TIER], [api] or [site ID]");
 }
 
 /**
@@ -750,6 +842,7 @@ hn_config_new_from_file (const gchar *path, GError **error)
   g_autoptr (GPtrArray) drafts = NULL;
   g_autofree gchar *dropin_dir = NULL;
   HnMediaSettings defaults = builtin_media;
+  g_autofree gchar *dir = NULL;
   HnConfigLoader ld;
   const gchar *const *groups;
 
@@ -765,6 +858,7 @@ hn_config_new_from_file (const gchar *path, GError **error)
   ld.src = src;
   ld.kf = hn_conf_source_get_key_file (src);
   groups = hn_conf_source_get_groups (src);
+  dir = g_path_get_dirname (path);
 
   for (guint i = 0; groups[i] != NULL; i++) {
     const gchar *g = groups[i];
@@ -777,6 +871,9 @@ hn_config_new_from_file (const gchar *path, GError **error)
       hn_config_read_media (&ld, g, &defaults);
     } else if (g_str_equal (g, "health")) {
       hn_config_check_keys (&ld, g, health_keys);
+    } else if (g_str_equal (g, "api")) {
+      hn_config_check_keys (&ld, g, api_keys);
+      hn_config_read_api (&ld, g, dir, self);
     } else if (!g_str_has_prefix (g, SITE_PREFIX) && !g_str_has_prefix (g, HEALTH_PREFIX)) {
       hn_config_report_unknown_group (&ld, g);
     }
@@ -986,4 +1083,62 @@ hn_config_describe_counts (HnConfig *self)
   }
   g_string_append_c (s, ')');
   return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+/**
+ * hn_config_get_api_listen:
+ * @port: (out) (optional): the port of [api] listen=, 0 for any free one
+ *
+ * Returns: (nullable): the address of [api] listen=, or %NULL when the API
+ *   listens on its local socket only
+ */
+const gchar *
+hn_config_get_api_listen (HnConfig *self, guint *port)
+{
+  g_return_val_if_fail (HN_IS_CONFIG (self), NULL);
+  if (port != NULL)
+    *port = self->api_port;
+  return self->api_host;
+}
+
+/**
+ * hn_config_get_api_token_file:
+ *
+ * Returns: (nullable): the absolute name of [api] token-file=
+ */
+const gchar *
+hn_config_get_api_token_file (HnConfig *self)
+{
+  g_return_val_if_fail (HN_IS_CONFIG (self), NULL);
+  return self->api_token_file;
+}
+
+/**
+ * hn_config_get_api_open_monitoring:
+ *
+ * Returns: whether /health and /metrics answer on TCP without a token
+ */
+gboolean
+hn_config_get_api_open_monitoring (HnConfig *self)
+{
+  g_return_val_if_fail (HN_IS_CONFIG (self), FALSE);
+  return self->api_open_monitoring;
+}
+
+/**
+ * hn_config_get_api_tls:
+ * @certificate: (out) (optional) (nullable): the PEM certificate file
+ * @key: (out) (optional) (nullable): the PEM key file
+ *
+ * Returns: whether the TCP listener speaks HTTPS (both files are set)
+ */
+gboolean
+hn_config_get_api_tls (HnConfig *self, const gchar **certificate, const gchar **key)
+{
+  g_return_val_if_fail (HN_IS_CONFIG (self), FALSE);
+  if (certificate != NULL)
+    *certificate = self->api_tls_certificate;
+  if (key != NULL)
+    *key = self->api_tls_key;
+  return self->api_tls_certificate != NULL && self->api_tls_key != NULL;
 }

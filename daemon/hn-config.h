@@ -40,5 +40,9 @@ HnSite *hn_config_lookup_district (HnConfig *self, const gchar *id_or_code);
 guint hn_config_count_tier (HnConfig *self, HnTier tier);
 gchar *hn_config_describe_counts (HnConfig *self) G_GNUC_WARN_UNUSED_RESULT;
 const HnQualityThresholds *hn_config_get_health_thresholds (HnConfig *self, HnTier tier);
+const gchar *hn_config_get_api_listen (HnConfig *self, guint *port);
+const gchar *hn_config_get_api_token_file (HnConfig *self);
+gboolean hn_config_get_api_open_monitoring (HnConfig *self);
+gboolean hn_config_get_api_tls (HnConfig *self, const gchar **certificate, const gchar **key);
 
 G_END_DECLS

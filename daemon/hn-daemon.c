@@ -244,6 +244,13 @@ hn_daemon_sighup_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* POST /api/v1/reload */
+static gboolean
+hn_daemon_reload_cb (gpointer user_data, GError **error)
+{
+  return hn_daemon_reload (user_data, error);
+}
+
 static gboolean
 hn_daemon_prepare_state_dir (HnDaemon *self, GError **error)
 {
@@ -264,6 +271,74 @@ hn_daemon_prepare_state_dir (HnDaemon *self, GError **error)
   return TRUE;
 }
 
+/* The bearer token of the TCP API. A token others on the host can read is
+ * no secret: the daemon refuses it rather than run with it. */
+static gchar *
+hn_daemon_read_api_token (const gchar *path, GError **error)
+{
+  g_autofree gchar *contents = NULL;
+  GStatBuf st;
+
+  if (g_stat (path, &st) != 0) {
+    int saved_errno = errno;
+
+    g_set_error (error, HN_ERROR, HN_ERROR_CONFIG_INVALID_VALUE,
+                 "%s: cannot read the API token file: %s", path, g_strerror (saved_errno));
+    return NULL;
+  }
+  if ((st.st_mode & 0004) != 0) {
+    g_set_error (error, HN_ERROR, HN_ERROR_CONFIG_INVALID_VALUE,
+                 "%s: the API token file is readable by others (mode %04o); "
+                 "make it chmod 0600 or 0640",
+                 path, (guint) (st.st_mode & 07777));
+    return NULL;
+  }
+  if (!g_file_get_contents (path, &contents, NULL, error)) {
+    hn_error_convert (error);
+    g_prefix_error (error, "%s: cannot read the API token file: ", path);
+    return NULL;
+  }
+  g_strstrip (contents);
+  if (*contents == '\0' || strchr (contents, '\n') != NULL) {
+    g_set_error (error, HN_ERROR, HN_ERROR_CONFIG_INVALID_VALUE,
+                 "%s: the API token file must hold one token on one line", path);
+    return NULL;
+  }
+  return g_steal_pointer (&contents);
+}
+
+/* [api] listen=: the API on TCP too, with its token (and TLS) */
+static gboolean
+hn_daemon_listen_tcp (HnDaemon *self, GError **error)
+{
+  g_autofree gchar *token = NULL;
+  g_autoptr (GTlsCertificate) tls = NULL;
+  const gchar *certificate = NULL;
+  const gchar *key = NULL;
+  guint port = 0;
+  const gchar *host = hn_config_get_api_listen (self->config, &port);
+
+  if (host == NULL)
+    return TRUE;
+  token = hn_daemon_read_api_token (hn_config_get_api_token_file (self->config), error);
+  if (token == NULL)
+    return FALSE;
+  if (hn_config_get_api_tls (self->config, &certificate, &key)) {
+    tls = g_tls_certificate_new_from_files (certificate, key, error);
+    if (tls == NULL) {
+      hn_error_convert (error);
+      g_prefix_error (error, "%s, %s: ", certificate, key);
+      return FALSE;
+    }
+  }
+  if (!hn_api_server_listen_tcp (self->api, host, port, token,
+                                 hn_config_get_api_open_monitoring (self->config), tls, error))
+    return FALSE;
+  g_message ("API listening on %s port %u (%s)", host, hn_api_server_get_tcp_port (self->api),
+             tls != NULL ? "https" : "http");
+  return TRUE;
+}
+
 /**
  * hn_daemon_start:
  *
@@ -281,6 +356,8 @@ hn_daemon_start (HnDaemon *self, GError **error)
   if (!hn_daemon_prepare_state_dir (self, error))
     return FALSE;
   self->api = hn_api_server_new (self->role, self->state_dir);
+  /* the API server does not outlive the daemon that owns it */
+  hn_api_server_set_reload_func (self->api, hn_daemon_reload_cb, self);
   if (g_str_equal (self->role, "endpoint")) {
     self->endpoint = hn_endpoint_new (&self->endpoint_config, error);
     if (self->endpoint == NULL)
@@ -305,6 +382,8 @@ hn_daemon_start (HnDaemon *self, GError **error)
     g_signal_connect_object (self->hub, "changed", G_CALLBACK (hn_daemon_hub_changed_cb), self, 0);
   }
   if (!hn_api_server_listen_unix (self->api, self->socket_path, error))
+    return FALSE;
+  if (self->config != NULL && !hn_daemon_listen_tcp (self, error))
     return FALSE;
   if (self->endpoint != NULL) {
     hn_endpoint_start (self->endpoint);

@@ -29,6 +29,8 @@ static const HnErrorInfo error_table[] = {
   { HN_ERROR_METHOD_NOT_ALLOWED, "method-not-allowed", 405 },
   { HN_ERROR_PAYLOAD_TOO_LARGE, "payload-too-large", 413 },
   { HN_ERROR_CONFLICT, "conflict", 409 },
+  { HN_ERROR_UNAUTHORIZED, "unauthorized", 401 },
+  { HN_ERROR_FORBIDDEN, "forbidden", 403 },
   { HN_ERROR_CONFIG_SYNTAX, "config-syntax", 422 },
   { HN_ERROR_CONFIG_UNKNOWN_GROUP, "config-unknown-group", 422 },
   { HN_ERROR_CONFIG_UNKNOWN_KEY, "config-unknown-key", 422 },

@@ -4,17 +4,19 @@
 #    the units (ExecStart= is the hoinghid just built: verify checks that the
 #    program exists, and nothing is installed while tests run);
 #  - `systemd-analyze security --offline=true` rates the units as installed:
-#    hoinghid.service at most 2.0, and the endpoint's rating is printed;
+#    hoinghid.service at most 2.0, and the endpoint's and the meeting
+#    template's (hoinghi-meeting@.service) ratings are printed;
 #  - sysusers.d and tmpfiles.d make the user and folders the units expect,
 #    in a temporary root.
 #
-# usage: test-units.sh HUB_UNIT ENDPOINT_UNIT TEST_HUB_UNIT TEST_ENDPOINT_UNIT SYSUSERS TMPFILES
+# usage: test-units.sh HUB_UNIT ENDPOINT_UNIT MEETING_UNIT TEST_HUB_UNIT TEST_ENDPOINT_UNIT
+#                      TEST_MEETING_UNIT SYSUSERS TMPFILES
 set -uo pipefail
 
 max_hub_exposure=2.0
 
-if [ $# -ne 6 ]; then
-  echo "usage: $0 HUB_UNIT ENDPOINT_UNIT TEST_HUB_UNIT TEST_ENDPOINT_UNIT SYSUSERS TMPFILES" >&2
+if [ $# -ne 8 ]; then
+  echo "usage: $0 HUB_UNIT ENDPOINT_UNIT MEETING_UNIT TEST_HUB_UNIT TEST_ENDPOINT_UNIT TEST_MEETING_UNIT SYSUSERS TMPFILES" >&2
   exit 2
 fi
 if ! command -v systemd-analyze >/dev/null; then
@@ -27,9 +29,10 @@ fi
 args=()
 for f in "$@"; do args+=("$(readlink -f "$f")"); done
 set -- "${args[@]}"
-hub_unit=$1 endpoint_unit=$2 test_hub_unit=$3 test_endpoint_unit=$4 sysusers=$5 tmpfiles=$6
+hub_unit=$1 endpoint_unit=$2 meeting_unit=$3
+test_hub_unit=$4 test_endpoint_unit=$5 test_meeting_unit=$6 sysusers=$7 tmpfiles=$8
 
-echo "1..6"
+echo "1..8"
 n=0
 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
@@ -58,6 +61,9 @@ verify() {
 }
 verify "$test_hub_unit"
 verify "$test_endpoint_unit"
+# a template is verified as an instance of it (systemd-analyze makes one);
+# its Requires=hoinghid.service is found beside it, in the build folder
+verify "$test_meeting_unit"
 
 # exposure UNIT_FILE: the figure on the "Overall exposure level for X: 1.1 OK"
 # line ("→" or "->" before it, depending on the locale)
@@ -83,6 +89,14 @@ if [ -n "$score" ]; then
   ok "hoinghid-endpoint.service: exposure $score (printed, not limited)"
 else
   not_ok "hoinghid-endpoint.service: no exposure level in systemd-analyze security's output"
+  diag "$(cat "$tmp/security.out" "$tmp/security.err")"
+fi
+
+score=$(exposure "$meeting_unit")
+if [ -n "$score" ]; then
+  ok "hoinghi-meeting@.service: exposure $score (printed, not limited)"
+else
+  not_ok "hoinghi-meeting@.service: no exposure level in systemd-analyze security's output"
   diag "$(cat "$tmp/security.out" "$tmp/security.err")"
 fi
 

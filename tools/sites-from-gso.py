@@ -108,6 +108,21 @@ HEADER = """\
 # keys for the rooms of one tier; a key such a group does not set is taken
 # from [health].
 #
+# [api] -- the hub's HTTP API over TCP, besides its local socket (for
+# remote hoinghictl --host and monitoring).  Absent: local socket only.
+#   listen=         ADDRESS:PORT to listen on, an IP literal (IPv6 in
+#                   brackets), e.g. 127.0.0.1:8080 or 0.0.0.0:8080.
+#   token-file=     required with listen=: a file holding the bearer token
+#                   clients send ("Authorization: Bearer TOKEN").  The
+#                   daemon refuses to start if it is missing, empty or
+#                   readable by others (chmod 0600 or 0640).
+#   open-monitoring= true | false: whether /health and /metrics answer
+#                   without the token.  Default false.
+#   tls-certificate=, tls-key=  optional, together: PEM files; the
+#                   listener then speaks HTTPS.
+#   Relative file names are taken from the folder of this file.  Changes
+#   to [api] take effect when the daemon restarts.
+#
 # [site ID] -- one group per room
 #   ID is lowercase ASCII letters, digits and '-', starts with a letter,
 #   does not end with '-', at most 63 characters; unique.
