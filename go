@@ -86,7 +86,7 @@ asan() {
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
   LSAN_OPTIONS="suppressions=$top/tests/lsan.supp:fast_unwind_on_malloc=0" \
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-    run_tests build-asan --no-suite style --no-suite timed "$@"
+    run_tests build-asan --no-suite style --no-suite timed --no-suite no-asan "$@"
 }
 
 # ./go run: the hub on the shipped sites.conf (plus a demo drop-in that
