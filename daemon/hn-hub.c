@@ -236,7 +236,11 @@ hn_hub_meeting_join (HnHubMeeting *hm, const gchar *site_id)
   HnHub *self = hm->hub;
   const HnControlHelloMedia *hello = hn_control_server_get_hello_media (self->control, site_id);
   const gchar *host = hn_control_server_get_address (self->control, site_id);
-  HnSite *site = hn_meeting_get_site (hm->meeting, site_id);
+  /* the running configuration's settings: after a reload they may be
+   * newer than those the meeting was started with */
+  HnSite *site = hn_meeting_has_site (hm->meeting, site_id)
+                     ? hn_config_get_site (self->config, site_id)
+                     : NULL;
   const HnMediaSettings *media;
   HnControlJoinMedia join = { 0 };
   g_autoptr (JsonNode) message = NULL;
@@ -821,23 +825,47 @@ void
 hn_hub_set_config (HnHub *self, HnConfig *config)
 {
   g_autoptr (GPtrArray) gone = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) changed = g_ptr_array_new_with_free_func (g_free);
   GHashTableIter iter;
   const gchar *id;
 
   g_return_if_fail (HN_IS_HUB (self));
   g_return_if_fail (HN_IS_CONFIG (config));
 
+  /* only what differs is touched: an unchanged room keeps its link, its
+   * leg and its place in the program */
   g_hash_table_iter_init (&iter, self->site_meeting);
   while (g_hash_table_iter_next (&iter, (gpointer *) &id, NULL)) {
-    if (hn_config_get_site (config, id) == NULL)
+    HnSite *now = hn_config_get_site (config, id);
+    HnSite *before = hn_config_get_site (self->config, id);
+
+    if (now == NULL)
       g_ptr_array_add (gone, g_strdup (id));
+    else if (before != NULL && !hn_site_equal (before, now))
+      g_ptr_array_add (changed, g_strdup (id));
   }
   for (guint i = 0; i < gone->len; i++) {
     HnHubMeeting *hm = g_hash_table_lookup (self->site_meeting, gone->pdata[i]);
+    g_autofree gchar *meeting = g_strdup (hn_meeting_get_id (hm->meeting));
+    g_autoptr (GError) error = NULL;
 
-    hn_hub_remove_site (self, hn_meeting_get_id (hm->meeting), gone->pdata[i], NULL);
+    /* a meeting keeps one participant at least: its last one gone, it ends */
+    if (!hn_hub_remove_site (self, meeting, gone->pdata[i], &error)) {
+      g_message ("meeting %s: %s; %s is gone from the configuration, stopping the meeting", meeting,
+                 error->message, (const gchar *) gone->pdata[i]);
+      hn_hub_stop_meeting (self, meeting, NULL);
+    }
   }
   g_set_object (&self->config, config);
+  for (guint i = 0; i < changed->len; i++) {
+    HnHubMeeting *hm = g_hash_table_lookup (self->site_meeting, changed->pdata[i]);
+
+    if (hm == NULL || !g_hash_table_contains (hm->joined, changed->pdata[i]))
+      continue;
+    /* a changed room is joined again with its new settings */
+    hn_hub_meeting_leave (hm, changed->pdata[i], FALSE);
+    hn_hub_meeting_join (hm, changed->pdata[i]);
+  }
   hn_hub_update_known_sites (self);
   hn_hub_emit_changed (self);
 }
