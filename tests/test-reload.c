@@ -206,15 +206,19 @@ test_reload_disturbs_nothing (Fixture *f, gconstpointer data)
   g_file_get_contents (f->config, &contents, NULL, &error);
   g_assert_no_error (error);
   {
-    gchar *start = strstr (contents, "[site xa-dao-tru]");
-    gchar *end;
+    /* the file without the group [site xa-dao-tru] */
+    g_auto (GStrv) lines = g_strsplit (contents, "\n", -1);
+    g_autoptr (GString) kept = g_string_new (NULL);
+    gboolean skipping = FALSE;
 
-    g_assert_nonnull (start);
-    end = strstr (start + 1, "\n[");
-    if (end != NULL)
-      memmove (start, end + 1, strlen (end + 1) + 1);
-    else
-      *start = '\0';
+    for (guint i = 0; lines[i] != NULL; i++) {
+      if (lines[i][0] == '[')
+        skipping = g_str_equal (lines[i], "[site xa-dao-tru]");
+      if (!skipping)
+        g_string_append_printf (kept, "%s\n", lines[i]);
+    }
+    g_free (contents);
+    contents = g_string_free (g_steal_pointer (&kept), FALSE);
   }
   g_file_set_contents (f->config, contents, -1, &error);
   g_assert_no_error (error);
