@@ -309,18 +309,13 @@ hn_cli_accept_any_certificate (SoupMessage *msg,
 /* Sends @method @path with @body (as JSON) and waits for the answer. A
  * success gives its body; anything else the API's own error (code and
  * message) or why the daemon could not be reached. */
-static GBytes *
-hn_cli_send (HnCli *self,
-             const gchar *method,
-             const gchar *path,
-             JsonNode *body,
-             const gchar *accept,
-             GError **error)
+/* A request to hoinghid with the headers every request carries */
+static SoupMessage *
+hn_cli_new_message (
+    HnCli *self, const gchar *method, const gchar *path, const gchar *accept, GError **error)
 {
   g_autofree gchar *uri = g_strconcat (self->base_uri, path, NULL);
-  g_autoptr (SoupMessage) msg = soup_message_new (method, uri);
-  g_autoptr (GBytes) answer = NULL;
-  g_autoptr (GError) local_error = NULL;
+  SoupMessage *msg = soup_message_new (method, uri);
 
   if (msg == NULL) {
     g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT, "invalid request path '%s'", path);
@@ -334,6 +329,23 @@ hn_cli_send (HnCli *self,
   }
   if (self->insecure)
     g_signal_connect (msg, "accept-certificate", G_CALLBACK (hn_cli_accept_any_certificate), NULL);
+  return msg;
+}
+
+static GBytes *
+hn_cli_send (HnCli *self,
+             const gchar *method,
+             const gchar *path,
+             JsonNode *body,
+             const gchar *accept,
+             GError **error)
+{
+  g_autoptr (SoupMessage) msg = hn_cli_new_message (self, method, path, accept, error);
+  g_autoptr (GBytes) answer = NULL;
+  g_autoptr (GError) local_error = NULL;
+
+  if (msg == NULL)
+    return NULL;
   if (body != NULL) {
     g_autoptr (JsonGenerator) generator = json_generator_new ();
     g_autoptr (GBytes) bytes = NULL;
@@ -363,6 +375,40 @@ hn_cli_send (HnCli *self,
     return NULL;
   }
   return g_steal_pointer (&answer);
+}
+
+/**
+ * hn_cli_open_stream:
+ *
+ * Opens a GET of @path whose answer is read as it comes (the events
+ * stream).
+ *
+ * Returns: (transfer full): the answer's body, or %NULL with @error set
+ */
+GInputStream *
+hn_cli_open_stream (HnCli *self, const gchar *path, GError **error)
+{
+  g_autoptr (SoupMessage) msg = NULL;
+  g_autoptr (GInputStream) stream = NULL;
+  g_autoptr (GError) local_error = NULL;
+
+  g_return_val_if_fail (HN_IS_CLI (self), NULL);
+
+  msg = hn_cli_new_message (self, SOUP_METHOD_GET, path, "text/event-stream", error);
+  if (msg == NULL)
+    return NULL;
+  /* a stream has no end to wait for */
+  g_object_set (self->session, "timeout", 0, NULL);
+  stream = soup_session_send (self->session, msg, NULL, &local_error);
+  if (stream == NULL) {
+    hn_cli_set_transport_error (self, local_error, error);
+    return NULL;
+  }
+  if (!SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (msg))) {
+    hn_cli_set_api_error (msg, NULL, error);
+    return NULL;
+  }
+  return g_steal_pointer (&stream);
 }
 
 /**

@@ -27,6 +27,9 @@ JsonNode *hn_cli_get_json (HnCli *self,
                            const gchar *path,
                            GError **error) G_GNUC_WARN_UNUSED_RESULT;
 gchar *hn_cli_get_text (HnCli *self, const gchar *path, GError **error) G_GNUC_WARN_UNUSED_RESULT;
+GInputStream *hn_cli_open_stream (HnCli *self,
+                                  const gchar *path,
+                                  GError **error) G_GNUC_WARN_UNUSED_RESULT;
 void hn_cli_print_json (HnCli *self, JsonNode *node);
 
 G_END_DECLS

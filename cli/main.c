@@ -1236,6 +1236,45 @@ verb_calendar (HnCli *cli, gchar **argv, GError **error)
   return TRUE;
 }
 
+/* events: what the hub reports as it happens (GET /api/v1/events, Server-
+ * Sent Events), one line each, until Ctrl-C or the hub closes the stream */
+static gboolean
+verb_events (HnCli *cli, gchar **argv, GError **error)
+{
+  g_autoptr (GInputStream) stream = hn_cli_open_stream (cli, "/api/v1/events", error);
+  g_autoptr (GDataInputStream) lines = NULL;
+  g_autofree gchar *kind = NULL;
+
+  if (stream == NULL)
+    return FALSE;
+  lines = g_data_input_stream_new (stream);
+  for (;;) {
+    g_autofree gchar *line = g_data_input_stream_read_line_utf8 (lines, NULL, NULL, error);
+
+    if (line == NULL)
+      return error == NULL || *error == NULL;
+    if (g_str_equal (line, ": hoinghi events") && !hn_cli_get_json_output (cli)) {
+      /* the hub counts this follower from here on */
+      g_print ("-- following the hub's events (Ctrl-C stops)\n");
+      fflush (stdout);
+    } else if (g_str_has_prefix (line, "event: ")) {
+      g_free (kind);
+      kind = g_strdup (line + strlen ("event: "));
+    } else if (g_str_has_prefix (line, "data: ")) {
+      if (hn_cli_get_json_output (cli)) {
+        g_print ("%s\n", line + strlen ("data: "));
+      } else {
+        g_autoptr (GDateTime) now = g_date_time_new_now_local ();
+        g_autofree gchar *when = g_date_time_format (now, "%H:%M:%S");
+
+        g_print ("%s  %-16s %s\n", when, kind != NULL ? kind : "-", line + strlen ("data: "));
+      }
+      /* a follower reads each event as it comes, also through a pipe */
+      fflush (stdout);
+    }
+  }
+}
+
 static gboolean
 verb_endpoint (HnCli *cli, gchar **argv, GError **error)
 {
@@ -2056,6 +2095,8 @@ static const HnVerb verbs[] = {
     "List the recurring meetings of meetings.conf, or one's next occurrences" },
   { "calendar", 1, 1, count_options, NULL, verb_calendar, NULL, "EXPR",
     "Show when a calendar expression elapses next (like systemd-analyze calendar)" },
+  { "events", 0, 0, NULL, NULL, verb_events, NULL, NULL,
+    "Follow what the hub reports (links, floor, meetings) until Ctrl-C" },
   { "links", 0, 0, links_options, NULL, verb_links, NULL, NULL,
     "List the rooms' links, worst first: state, loss, RTT, MOS" },
   { "watch", 0, 0, watch_options, NULL, verb_watch, NULL, NULL,
@@ -2425,16 +2466,37 @@ print_utf8 (const gchar *text)
   fputs (text, stdout);
 }
 
+/* "hoinghictl help [VERB [SUBVERB]]" is "hoinghictl [VERB [SUBVERB]] --help" */
+static gchar **
+rewrite_help (gchar **argv)
+{
+  g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
+  gboolean seen = FALSE;
+
+  for (guint i = 0; argv[i] != NULL; i++) {
+    if (!seen && i > 0 && g_str_equal (argv[i], "help")) {
+      seen = TRUE;
+      continue;
+    }
+    g_strv_builder_add (b, argv[i]);
+  }
+  if (seen)
+    g_strv_builder_add (b, "--help");
+  return g_strv_builder_end (b);
+}
+
 int
 main (int argc, char **argv)
 {
+  g_auto (GStrv) args = NULL;
   int status;
 
   setlocale (LC_ALL, "");
   g_set_print_handler (print_utf8);
   g_set_prgname ("hoinghictl");
 
-  status = run (argv);
+  args = rewrite_help (argv);
+  status = run (args);
 
   g_clear_pointer (&arg_socket, g_free);
   g_clear_pointer (&arg_host, g_free);

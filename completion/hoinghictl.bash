@@ -6,7 +6,7 @@
 # when it is installed, else with python3.
 
 _hoinghictl_verbs="status reload sites site token meetings meeting floor mute unmute layout sdp
-  endpoint request-floor schedule calendar links watch health"
+  endpoint request-floor schedule calendar events links watch health help"
 _hoinghictl_meeting_subverbs="start run stop show add remove"
 _hoinghictl_global_options="--socket -s --host -H --token-file --insecure --json -j --version --help"
 

@@ -158,6 +158,102 @@ test_ctl_usage_errors (CtlFixture *f, gconstpointer data)
   g_assert_true (g_str_has_prefix (err4, "hoinghictl: "));
 }
 
+typedef struct {
+  GMainLoop *loop;
+  GDataInputStream *lines;
+  GString *seen;
+  const gchar *want;
+  gboolean found;
+} Follow;
+
+static void follow_next (Follow *fo);
+
+static void
+follow_line_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Follow *fo = user_data;
+  g_autofree gchar *line =
+      g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM (source), result, NULL, NULL);
+
+  if (line == NULL) {
+    g_main_loop_quit (fo->loop);
+    return;
+  }
+  g_string_append_printf (fo->seen, "%s\n", line);
+  if (strstr (line, fo->want) != NULL) {
+    fo->found = TRUE;
+    g_main_loop_quit (fo->loop);
+    return;
+  }
+  follow_next (fo);
+}
+
+static void
+follow_next (Follow *fo)
+{
+  g_data_input_stream_read_line_async (fo->lines, G_PRIORITY_DEFAULT, NULL, follow_line_cb, fo);
+}
+
+static gboolean
+follow_timeout_cb (gpointer user_data)
+{
+  g_main_loop_quit (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* reads the follower's lines until one holds @want, for 5 s at most */
+static gboolean
+follow_until (Follow *fo, const gchar *want)
+{
+  guint timeout = g_timeout_add (5000, follow_timeout_cb, fo->loop);
+
+  fo->want = want;
+  fo->found = FALSE;
+  follow_next (fo);
+  g_main_loop_run (fo->loop);
+  if (fo->found)
+    g_source_remove (timeout);
+  return fo->found;
+}
+
+static void
+test_ctl_events (CtlFixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocess) proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+                                                   hn_test_get_program ("HN_HOINGHICTL"),
+                                                   "--socket", f->d->socket, "events", NULL);
+  g_autoptr (GString) seen = g_string_new (NULL);
+  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  g_autoptr (GDataInputStream) lines = NULL;
+  Follow fo = { loop, NULL, seen, NULL, FALSE };
+
+  g_assert_no_error (error);
+  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
+  fo.lines = lines;
+  /* the follower says when the hub has taken it on */
+  g_assert_true (follow_until (&fo, "following the hub's events"));
+  hn_test_ctl_ok (f->d->socket, "meeting", "start", "m", "--sites", "tt-tam-dao", NULL);
+  g_assert_true (follow_until (&fo, "meeting-started"));
+  g_assert_nonnull (strstr (seen->str, "{\"meeting\":\"m\"}"));
+  hn_test_ctl_ok (f->d->socket, "meeting", "stop", "m", NULL);
+  g_assert_true (follow_until (&fo, "meeting-stopped"));
+  g_subprocess_force_exit (proc);
+  g_subprocess_wait (proc, NULL, NULL);
+}
+
+static void
+test_ctl_help (void)
+{
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *out2 = NULL;
+
+  g_assert_cmpint (hn_test_run_ctl (NULL, &out, NULL, "help", "links", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "List the rooms' links"));
+  g_assert_cmpint (hn_test_run_ctl (NULL, &out2, NULL, "help", "meeting", "start", NULL), ==, 0);
+  g_assert_nonnull (strstr (out2, "meeting start"));
+}
+
 static void
 test_ctl_no_daemon (void)
 {
@@ -184,8 +280,10 @@ main (int argc, char **argv)
   ADD ("/hn/ctl/sites", test_ctl_sites);
   ADD ("/hn/ctl/site", test_ctl_site);
   ADD ("/hn/ctl/usage-errors", test_ctl_usage_errors);
+  ADD ("/hn/ctl/events", test_ctl_events);
 #undef ADD
   g_test_add_func ("/hn/ctl/no-daemon", test_ctl_no_daemon);
+  g_test_add_func ("/hn/ctl/help", test_ctl_help);
 
   return g_test_run ();
 }
