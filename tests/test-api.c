@@ -1645,6 +1645,7 @@ static void
 test_api_events_disconnect (ApiFixture *f, gconstpointer data)
 {
   static const gchar *const expected[] = {
+    "test {\"text\":\"warm-up\"}",
     "test {\"text\":\"one\"}",
     "test {\"text\":\"two\"}",
     NULL,
@@ -1655,6 +1656,15 @@ test_api_events_disconnect (ApiFixture *f, gconstpointer data)
   FdWait w;
   guint before;
 
+  /* a first client, gone at once, makes GIO set up what it keeps for
+   * good (its worker's wakeup descriptor, the resolver): under valgrind
+   * that happens late enough to land in the counts below */
+  a = raw_events_client_new (f);
+  g_io_stream_close (G_IO_STREAM (a), NULL, &error);
+  g_assert_no_error (error);
+  g_clear_object (&a);
+  emit_test_event (f, "warm-up");
+  sse_wait_events (b, 1);
   while (g_main_context_iteration (NULL, FALSE))
     ;
   before = count_open_fds ();
@@ -1669,7 +1679,7 @@ test_api_events_disconnect (ApiFixture *f, gconstpointer data)
   w.limit = before;
   g_assert_true (api_wait (fds_at_most, &w, 10000));
   emit_test_event (f, "two");
-  sse_wait_events (b, 2);
+  sse_wait_events (b, 3);
   assert_events (b, expected);
 }
 
