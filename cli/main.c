@@ -249,10 +249,43 @@ fields_print (GPtrArray *fields)
 /* A table whose cells may hold Vietnamese names: columns are padded by
  * characters, not bytes. The last column is not padded, so no line ends in
  * blanks. @cells holds the rows one after the other. */
+/* Colours only where a person reads them: a terminal, no NO_COLOR, and
+ * not TERM=dumb (https://no-color.org) */
+static gboolean
+use_colour (void)
+{
+  const gchar *term = g_getenv ("TERM");
+
+  return isatty (STDOUT_FILENO) && g_getenv ("NO_COLOR") == NULL && term != NULL &&
+         !g_str_equal (term, "dumb");
+}
+
+/* The colour of a link state in a STATE column, or NULL */
+static const gchar *
+state_colour (const gchar *header, const gchar *cell)
+{
+  static const struct {
+    const gchar *state;
+    const gchar *sgr;
+  } colours[] = {
+    { "up", "32" },     { "degraded", "33" }, { "connecting", "33" },
+    { "down", "1;31" }, { "offline", "31" },
+  };
+
+  if (!g_str_equal (header, "STATE"))
+    return NULL;
+  for (guint i = 0; i < G_N_ELEMENTS (colours); i++) {
+    if (g_str_equal (cell, colours[i].state))
+      return colours[i].sgr;
+  }
+  return NULL;
+}
+
 static void
 table_append (GString *out, const gchar *const *header, guint n_columns, GPtrArray *cells)
 {
   g_autofree glong *width = g_new0 (glong, n_columns);
+  gboolean colour = use_colour ();
 
   for (guint c = 0; c < n_columns; c++)
     width[c] = g_utf8_strlen (header[c], -1);
@@ -262,12 +295,17 @@ table_append (GString *out, const gchar *const *header, guint n_columns, GPtrArr
   for (guint i = 0; i < cells->len + n_columns; i++) {
     guint c = i % n_columns;
     const gchar *cell = i < n_columns ? header[c] : cells->pdata[i - n_columns];
+    const gchar *sgr = colour && i >= n_columns ? state_colour (header[c], cell) : NULL;
 
-    if (c + 1 < n_columns)
-      g_string_append_printf (out, "%s%*s", cell, (int) (width[c] - g_utf8_strlen (cell, -1) + 2),
-                              "");
+    /* padding counts the visible characters only */
+    if (sgr != NULL)
+      g_string_append_printf (out, "\033[%sm%s\033[0m", sgr, cell);
     else
-      g_string_append_printf (out, "%s\n", cell);
+      g_string_append (out, cell);
+    if (c + 1 < n_columns)
+      g_string_append_printf (out, "%*s", (int) (width[c] - g_utf8_strlen (cell, -1) + 2), "");
+    else
+      g_string_append_c (out, '\n');
   }
 }
 
