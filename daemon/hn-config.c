@@ -134,21 +134,7 @@ typedef struct {
 static void
 hn_config_check_keys (HnConfigLoader *ld, const gchar *group, const gchar *const *known)
 {
-  g_autoptr (GPtrArray) keys = hn_conf_source_get_keys (ld->src, group);
-
-  for (guint i = 0; i < keys->len; i++) {
-    const gchar *key = keys->pdata[i];
-    const gchar *hint;
-
-    if (g_strv_contains (known, key))
-      continue;
-    hint = hn_util_suggest (key, known);
-    if (hint != NULL)
-      hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_UNKNOWN_KEY, group, key,
-                                  "unknown key; did you mean '%s'?", hint);
-    else
-      hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_UNKNOWN_KEY, group, key, "unknown key");
-  }
+  hn_conf_source_check_keys (ld->src, group, known);
 }
 
 /* Returns the value of @key in @group, or NULL when it is not set; an
@@ -156,24 +142,7 @@ hn_config_check_keys (HnConfigLoader *ld, const gchar *group, const gchar *const
 static gchar *
 hn_config_get_string (HnConfigLoader *ld, const gchar *group, const gchar *key, gboolean *present)
 {
-  g_autoptr (GError) error = NULL;
-  g_autofree gchar *value = NULL;
-
-  *present = g_key_file_has_key (ld->kf, group, key, NULL);
-  if (!*present)
-    return NULL;
-  value = g_key_file_get_string (ld->kf, group, key, &error);
-  if (value == NULL) {
-    hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_INVALID_VALUE, group, key, "%s",
-                                error->message);
-    return NULL;
-  }
-  g_strstrip (value);
-  if (*value == '\0') {
-    hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_INVALID_VALUE, group, key, "empty value");
-    return NULL;
-  }
-  return g_steal_pointer (&value);
+  return hn_conf_source_get_string (ld->src, group, key, present);
 }
 
 static gchar *
