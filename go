@@ -11,6 +11,9 @@
 #   ./go build    set up and build only
 #   ./go asan     build with ASan+UBSan in build-asan/ and run the tests there
 #   ./go format   apply .clang-format to every C file
+#   ./go bench    set up, build, and run the benchmarks in bench/ (a 20-room
+#                 meeting, the machine's packet limit for 147 rooms, ffmpeg's
+#                 fan-out to 147 rooms); figures to bench/results/*.json
 #
 # Set-up installs the Debian packages the project needs (apt-get, as root
 # or through sudo) and is quick when they are already there.
@@ -175,11 +178,17 @@ case "$cmd" in
   ctl)
     [ -x build/cli/hoinghictl ] || { setup; build build; }
     exec build/cli/hoinghictl --socket "$top/.run/control.sock" "$@" ;;
+  bench)
+    setup; build build
+    mkdir -p bench/results
+    BUILD=build bench/meeting-load "${1:-20}"
+    build/bench/hoinghi-packet-limit --rooms 147 --seconds 10 --json bench/results/packet-limit-147.json
+    bench/ffmpeg-fanout 147 20 ;;
   format)
     setup
     git ls-files '*.c' '*.h' | xargs clang-format -i ;;
   help|-h|--help)
-    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' ;;
+    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' ;;
   *)
     echo "go: unknown command '$cmd'; see ./go help" >&2; exit 1 ;;
 esac
