@@ -12,8 +12,9 @@
 #   ./go asan     build with ASan+UBSan in build-asan/ and run the tests there
 #   ./go format   apply .clang-format to every C file
 #   ./go bench    set up, build, and run the benchmarks in bench/ (a 20-room
-#                 meeting, the machine's packet limit for 147 rooms, ffmpeg's
-#                 fan-out to 147 rooms); figures to bench/results/*.json
+#                 meeting, start-up and /metrics with 148 sites, the packet
+#                 limit and ffmpeg's fan-out for 147 rooms); figures to
+#                 bench/results/*.json
 #
 # Set-up installs the Debian packages the project needs (apt-get, as root
 # or through sudo) and is quick when they are already there.
@@ -182,13 +183,14 @@ case "$cmd" in
     setup; build build
     mkdir -p bench/results
     BUILD=build bench/meeting-load "${1:-20}"
+    BUILD=build bench/startup
     build/bench/hoinghi-packet-limit --rooms 147 --seconds 10 --json bench/results/packet-limit-147.json
     bench/ffmpeg-fanout 147 20 ;;
   format)
     setup
     git ls-files '*.c' '*.h' | xargs clang-format -i ;;
   help|-h|--help)
-    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' ;;
+    sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' ;;
   *)
     echo "go: unknown command '$cmd'; see ./go help" >&2; exit 1 ;;
 esac
