@@ -12,9 +12,9 @@
 #   ./go asan     build with ASan+UBSan in build-asan/ and run the tests there
 #   ./go format   apply .clang-format to every C file
 #   ./go bench    set up, build, and run the benchmarks in bench/ (a 20-room
-#                 meeting, start-up and /metrics with 148 sites, the packet
-#                 limit and ffmpeg's fan-out for 147 rooms); figures to
-#                 bench/results/*.json
+#                 meeting, start-up and /metrics with 148 sites, and for 147
+#                 rooms the packet limit, ffmpeg's fan-out and one rtpbin
+#                 per room); figures to bench/results/*.json
 #
 # Set-up installs the Debian packages the project needs (apt-get, as root
 # or through sudo) and is quick when they are already there.
@@ -185,7 +185,8 @@ case "$cmd" in
     BUILD=build bench/meeting-load "${1:-20}"
     BUILD=build bench/startup
     build/bench/hoinghi-packet-limit --rooms 147 --seconds 10 --json bench/results/packet-limit-147.json
-    bench/ffmpeg-fanout 147 20 ;;
+    bench/ffmpeg-fanout 147 20
+    bench/naive-return 147 20 ;;
   format)
     setup
     git ls-files '*.c' '*.h' | xargs clang-format -i ;;
