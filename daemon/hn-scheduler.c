@@ -15,6 +15,8 @@
 
 #include <gio/gio.h>
 
+#include "hn-util.h"
+
 typedef struct {
   gchar *id;
   gint64 last_start;
@@ -509,14 +511,7 @@ hn_scheduler_save_state (HnScheduler *self, const gchar *path, GError **error)
   json_generator_set_root (gen, root);
   json_generator_set_pretty (gen, TRUE);
   text = json_generator_to_data (gen, &length);
-  if (!g_file_set_contents_full (path, text, length,
-                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE, 0640,
-                                 error)) {
-    hn_error_convert (error);
-    g_prefix_error (error, "%s: ", path);
-    return FALSE;
-  }
-  return TRUE;
+  return hn_util_write_file_durably (path, text, length, 0640, error);
 }
 
 static void

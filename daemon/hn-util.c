@@ -1,10 +1,14 @@
 /* Small helpers shared by the daemon and the CLI: "did you mean" for
  * misspelt keys and verbs, strict number parsing for configuration values,
- * and durations as operators read them. */
+ * durations as operators read them, and the state directory's files written
+ * so that a crash never leaves half of one. */
 
 #include "hn-util.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
+
+#include "hn-error.h"
 
 /**
  * hn_util_edit_distance:
@@ -105,4 +109,50 @@ hn_util_format_duration (guint64 seconds)
   if (m > 0)
     return g_strdup_printf ("%" G_GUINT64_FORMAT " min %" G_GUINT64_FORMAT " s", m, s);
   return g_strdup_printf ("%" G_GUINT64_FORMAT " s", s);
+}
+
+/**
+ * hn_util_write_file_durably:
+ *
+ * Writes @contents to @path atomically and durably: a temporary file in
+ * the same directory, fsync, rename. A crash at any moment leaves either
+ * the old file or the new one, never a mixture.
+ *
+ * Returns: %FALSE with an HN_ERROR naming @path if it cannot be written
+ */
+gboolean
+hn_util_write_file_durably (
+    const gchar *path, const gchar *contents, gsize length, gint mode, GError **error)
+{
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  if (!g_file_set_contents_full (path, contents, (gssize) length,
+                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE, mode,
+                                 error)) {
+    hn_error_convert (error);
+    g_prefix_error (error, "%s: ", path);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/**
+ * hn_util_move_aside:
+ * @now_us: the wall-clock time, which names the copy
+ *
+ * Renames a corrupt state file to `PATH.corrupt-TIME` so that the daemon
+ * starts without it and the operator can still read what it held.
+ *
+ * Returns: the new name, or %NULL if it could not be renamed
+ */
+gchar *
+hn_util_move_aside (const gchar *path, gint64 now_us)
+{
+  g_autofree gchar *aside = g_strdup_printf ("%s.corrupt-%" G_GINT64_FORMAT, path, now_us);
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  if (g_rename (path, aside) != 0)
+    return NULL;
+  return g_steal_pointer (&aside);
 }
