@@ -100,7 +100,8 @@ demo() {
   local rooms=(huyen-tam-dao:0xd02020:440 tt-tam-dao:0x20a040:550 xa-dao-tru:0x2060e0:660 xa-yen-duong:0xe0c020:880)
   local i port
   pids=()
-  rm -rf "$run/sites.conf.d" "$run/rooms"
+  # the demo starts its own meeting: none resumed from the last run
+  rm -rf "$run/sites.conf.d" "$run/rooms" "$run/state/running-meetings.json"
   mkdir -p "$run/sites.conf.d" "$run/rooms"
   cp sites.conf "$run/sites.conf"
   cat > "$run/sites.conf.d/50-demo.conf" <<'CONF'

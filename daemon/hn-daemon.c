@@ -375,6 +375,8 @@ hn_daemon_start (HnDaemon *self, GError **error)
     self->hub = hn_hub_new (self->config, self->state_dir, error);
     if (self->hub == NULL)
       return FALSE;
+    /* before the schedule, which then sees them running */
+    hn_hub_resume_meetings (self->hub);
     if (meetings != NULL)
       hn_hub_set_schedule (self->hub, meetings);
     hn_api_server_set_config (self->api, self->config);

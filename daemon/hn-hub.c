@@ -32,11 +32,13 @@
 #include "hn-control-server.h"
 #include "hn-error.h"
 #include "hn-feed.h"
+#include "hn-meeting-record.h"
 #include "hn-program.h"
 #include "hn-return-receiver.h"
 #include "hn-scheduler.h"
 #include "hn-secrets.h"
 #include "hn-site-selector.h"
+#include "hn-util.h"
 
 typedef struct {
   HnHub *hub; /* unowned */
@@ -49,6 +51,7 @@ typedef struct {
   guint monitor_port;
   GHashTable *joined; /* site id -> NULL */
   gulong changed_id;
+  gint64 started_us; /* wall clock, kept across restarts */
 } HnHubMeeting;
 
 /* A joined room's counters at one sample, for rates and loss */
@@ -88,6 +91,10 @@ struct _HnHub {
   HnScheduler *scheduler;
   gchar *schedule_state;
   guint schedule_id;
+  gchar *running_state; /* running-meetings.json */
+  /* shutting down: the meetings stop, but they are still the ones to
+   * resume at the next start, and not over for the schedule either */
+  gboolean closing;
 };
 
 G_DEFINE_FINAL_TYPE (HnHub, hn_hub, G_TYPE_OBJECT)
@@ -98,6 +105,10 @@ static guint signals[N_SIGNALS];
 
 static void hn_hub_meeting_leave (HnHubMeeting *hm, const gchar *site_id, gboolean tell);
 static void hn_hub_meeting_apply (HnHubMeeting *hm);
+static HnHubMeeting *hn_hub_start_sites (HnHub *self,
+                                         const HnMeetingRequest *request,
+                                         GPtrArray *sites,
+                                         GError **error);
 
 static void
 hn_hub_meeting_free (HnHubMeeting *hm)
@@ -141,6 +152,7 @@ hn_hub_finalize (GObject *object)
 
   g_free (self->state_dir);
   g_free (self->schedule_state);
+  g_free (self->running_state);
   g_hash_table_unref (self->site_meeting);
   g_hash_table_unref (self->counters);
   g_hash_table_unref (self->endpoint_stats);
@@ -430,6 +442,28 @@ hn_hub_meeting_apply (HnHubMeeting *hm)
   }
 }
 
+/* Every change of a running meeting is written at once, so that a hub
+ * killed at any moment comes back with the meetings as they were */
+static void
+hn_hub_save_running (HnHub *self)
+{
+  g_autoptr (GPtrArray) records = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (self->closing || self->running_state == NULL)
+    return;
+  records = g_ptr_array_new_with_free_func ((GDestroyNotify) hn_meeting_record_free);
+  for (guint i = 0; i < self->meeting_order->len; i++) {
+    HnHubMeeting *hm = self->meeting_order->pdata[i];
+
+    g_ptr_array_add (records,
+                     hn_meeting_record_new_from_meeting (hm->meeting, hm->monitor, hm->started_us));
+  }
+  if (!hn_meeting_records_save (self->running_state, records, &error))
+    g_warning ("cannot keep the running meetings: %s; a restart now would not resume them",
+               error->message);
+}
+
 static void
 hn_hub_meeting_changed_cb (HnMeeting *meeting, HnMeetingChange change, gpointer user_data)
 {
@@ -457,6 +491,7 @@ hn_hub_meeting_changed_cb (HnMeeting *meeting, HnMeetingChange change, gpointer 
     }
   }
   hn_hub_meeting_apply (hm);
+  hn_hub_save_running (self);
 }
 
 /* --- control channel events --- */
@@ -767,6 +802,7 @@ hn_hub_new (HnConfig *config, const gchar *state_dir, GError **error)
 
   self->config = g_object_ref (config);
   self->state_dir = g_strdup (state_dir);
+  self->running_state = g_build_filename (state_dir, "running-meetings.json", NULL);
   self->secrets = hn_secrets_new_from_file (key_path, TRUE, error);
   if (self->secrets == NULL)
     return NULL;
@@ -807,6 +843,7 @@ hn_hub_close (HnHub *self)
 {
   g_return_if_fail (HN_IS_HUB (self));
 
+  self->closing = TRUE;
   while (self->meeting_order->len > 0) {
     HnHubMeeting *hm = self->meeting_order->pdata[self->meeting_order->len - 1];
 
@@ -1145,12 +1182,10 @@ hn_hub_set_schedule (HnHub *self, HnMeetingsConfig *meetings)
     self->scheduler = hn_scheduler_new ();
     self->schedule_state = g_build_filename (self->state_dir, "schedule.json", NULL);
     if (!hn_scheduler_load_state (self->scheduler, self->schedule_state, &error)) {
-      g_autofree gchar *aside = g_strdup_printf ("%s.corrupt-%" G_GINT64_FORMAT,
-                                                 self->schedule_state, g_get_real_time ());
+      g_autofree gchar *aside = hn_util_move_aside (self->schedule_state, g_get_real_time ());
 
       g_warning ("%s; moved aside to %s, starting with an empty schedule state", error->message,
-                 aside);
-      g_rename (self->schedule_state, aside);
+                 aside != NULL ? aside : "(cannot rename it)");
     }
   }
   hn_scheduler_set_config (self->scheduler, meetings);
@@ -1297,15 +1332,6 @@ HnMeeting *
 hn_hub_start_meeting (HnHub *self, const HnMeetingRequest *request, GError **error)
 {
   g_autoptr (GPtrArray) sites = NULL;
-  g_autoptr (HnMeeting) meeting = NULL;
-  g_autoptr (HnProgram) program = NULL;
-  g_autoptr (HnFeed) feed = NULL;
-  g_autofree gchar *monitor_host = NULL;
-  const HnProgramFormat *format = hn_config_get_program_format (self->config);
-  const gchar *source = request->source != NULL ? request->source : "test";
-  HnProgramConfig pc = { 0 };
-  HnLayout layout = HN_LAYOUT_SINGLE;
-  guint monitor_port = 0;
   HnHubMeeting *hm;
 
   g_return_val_if_fail (HN_IS_HUB (self), NULL);
@@ -1344,6 +1370,26 @@ hn_hub_start_meeting (HnHub *self, const HnMeetingRequest *request, GError **err
   sites = hn_site_selector_resolve (request->sites, self->config, error);
   if (sites == NULL)
     return NULL;
+  hm = hn_hub_start_sites (self, request, sites, error);
+  return hm != NULL ? hm->meeting : NULL;
+}
+
+/* Starts a meeting of @sites (HnSite, in meeting order); request->sites
+ * is not looked at */
+static HnHubMeeting *
+hn_hub_start_sites (HnHub *self, const HnMeetingRequest *request, GPtrArray *sites, GError **error)
+{
+  g_autoptr (HnMeeting) meeting = NULL;
+  g_autoptr (HnProgram) program = NULL;
+  g_autoptr (HnFeed) feed = NULL;
+  g_autofree gchar *monitor_host = NULL;
+  const HnProgramFormat *format = hn_config_get_program_format (self->config);
+  const gchar *source = request->source != NULL ? request->source : "test";
+  HnProgramConfig pc = { 0 };
+  HnLayout layout = HN_LAYOUT_SINGLE;
+  guint monitor_port = 0;
+  HnHubMeeting *hm;
+
   for (guint i = 0; i < sites->len; i++) {
     const gchar *id = hn_site_get_id (sites->pdata[i]);
     HnHubMeeting *other = g_hash_table_lookup (self->site_meeting, id);
@@ -1398,6 +1444,7 @@ hn_hub_start_meeting (HnHub *self, const HnMeetingRequest *request, GError **err
   hm->monitor = g_strdup (request->monitor);
   hm->monitor_host = g_steal_pointer (&monitor_host);
   hm->monitor_port = monitor_port;
+  hm->started_us = g_get_real_time ();
   g_ptr_array_add (self->meeting_order, hm);
   g_hash_table_insert (self->meetings, (gpointer) hn_meeting_get_id (hm->meeting), hm);
   for (guint i = 0; i < sites->len; i++) {
@@ -1418,8 +1465,102 @@ hn_hub_start_meeting (HnHub *self, const HnMeetingRequest *request, GError **err
       hn_hub_meeting_join (hm, id);
   }
   hn_hub_emit_meeting_event (self, "meeting-started", request->id, NULL);
+  hn_hub_save_running (self);
   hn_hub_emit_changed (self);
-  return hm->meeting;
+  return hm;
+}
+
+/**
+ * hn_hub_resume_meetings:
+ *
+ * Starts again the meetings that were running when the hub last stopped,
+ * crashed or was killed (running-meetings.json in the state directory),
+ * with their participants, floor, layout, mutes, source and monitor; the
+ * rooms rejoin as their endpoints reconnect. A site that is no longer in
+ * sites.conf, or is now in another meeting, is left out with a warning. A
+ * corrupt file is moved aside with a warning, and nothing is resumed.
+ * Call it before hn_hub_set_schedule(), so that the schedule sees these
+ * meetings as running.
+ *
+ * Returns: how many meetings were resumed
+ */
+guint
+hn_hub_resume_meetings (HnHub *self)
+{
+  g_autoptr (GPtrArray) records = NULL;
+  g_autoptr (GError) error = NULL;
+  guint resumed = 0;
+
+  g_return_val_if_fail (HN_IS_HUB (self), 0);
+
+  records = hn_meeting_records_load (self->running_state, &error);
+  if (records == NULL) {
+    g_autofree gchar *aside = NULL;
+
+    if (g_error_matches (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT))
+      aside = hn_util_move_aside (self->running_state, g_get_real_time ());
+    g_warning ("%s; %s%s, no meeting resumed", error->message,
+               aside != NULL ? "moved aside to " : "left in place", aside != NULL ? aside : "");
+    return 0;
+  }
+  for (guint i = 0; i < records->len; i++) {
+    HnMeetingRecord *record = records->pdata[i];
+    g_autoptr (GPtrArray) sites = g_ptr_array_new_with_free_func (g_object_unref);
+    g_autoptr (GDateTime) since =
+        g_date_time_new_from_unix_local (record->started_us / G_USEC_PER_SEC);
+    g_autofree gchar *since_text = NULL;
+    HnMeetingRequest request = { 0 };
+    HnHubMeeting *hm;
+
+    for (guint j = 0; record->sites[j] != NULL; j++) {
+      const gchar *id = record->sites[j];
+      HnSite *site = hn_config_get_site (self->config, id);
+      HnHubMeeting *other = g_hash_table_lookup (self->site_meeting, id);
+
+      if (site == NULL || hn_site_get_tier (site) == HN_TIER_HUB)
+        g_warning ("meeting %s: site %s is no longer in sites.conf, resuming without it",
+                   record->id, id);
+      else if (other != NULL)
+        g_warning ("meeting %s: site %s is now in meeting %s, resuming without it", record->id, id,
+                   hn_meeting_get_id (other->meeting));
+      else
+        g_ptr_array_add (sites, g_object_ref (site));
+    }
+    if (sites->len == 0) {
+      g_warning ("meeting %s: none of its sites is left, not resumed", record->id);
+      continue;
+    }
+    request.id = record->id;
+    request.title = record->title;
+    request.source = record->source;
+    request.layout = record->layout;
+    request.monitor = record->monitor;
+    hm = hn_hub_start_sites (self, &request, sites, &error);
+    if (hm == NULL) {
+      g_warning ("cannot resume meeting %s: %s", record->id, error->message);
+      g_clear_error (&error);
+      continue;
+    }
+    hm->started_us = record->started_us;
+    for (guint j = 0; record->muted[j] != NULL; j++) {
+      if (hn_meeting_has_site (hm->meeting, record->muted[j]))
+        hn_meeting_set_muted (hm->meeting, record->muted[j], TRUE, NULL);
+    }
+    if (record->floor != NULL && hn_meeting_has_site (hm->meeting, record->floor))
+      hn_meeting_set_floor (hm->meeting, record->floor, NULL);
+    since_text = since != NULL ? g_date_time_format (since, "%F %T") : g_strdup ("?");
+    g_log_structured (
+        G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "MEETING_ID", record->id, "MESSAGE",
+        "meeting %s resumed after a restart: %u sites, floor %s, layout %s, running "
+        "since %s",
+        record->id, sites->len,
+        hn_meeting_get_floor (hm->meeting) != NULL ? hn_meeting_get_floor (hm->meeting) : "nobody",
+        record->layout, since_text);
+    resumed++;
+  }
+  /* what was left out is gone from the file too */
+  hn_hub_save_running (self);
+  return resumed;
 }
 
 /**
@@ -1458,7 +1599,8 @@ hn_hub_stop_meeting (HnHub *self, const gchar *meeting_id, GError **error)
   g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_MESSAGE, "MEETING_ID", id, "MESSAGE",
                     "meeting %s stopped", id);
   hn_hub_emit_meeting_event (self, "meeting-stopped", id, NULL);
-  if (self->scheduler != NULL) {
+  hn_hub_save_running (self);
+  if (self->scheduler != NULL && !self->closing) {
     /* stopped by hand or by the schedule: this occurrence is over either
      * way, and is not started again */
     hn_scheduler_record_stopped (self->scheduler, id);

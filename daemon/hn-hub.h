@@ -50,6 +50,7 @@ guint hn_hub_count_online (HnHub *self);
 gchar *hn_hub_describe (HnHub *self) G_GNUC_WARN_UNUSED_RESULT;
 
 HnMeeting *hn_hub_start_meeting (HnHub *self, const HnMeetingRequest *request, GError **error);
+guint hn_hub_resume_meetings (HnHub *self);
 gboolean hn_hub_stop_meeting (HnHub *self, const gchar *meeting_id, GError **error);
 HnMeeting *hn_hub_get_meeting (HnHub *self, const gchar *meeting_id, GError **error);
 GPtrArray *hn_hub_list_meetings (HnHub *self) G_GNUC_WARN_UNUSED_RESULT;
