@@ -228,6 +228,53 @@ hn_test_child_setup (gpointer user_data)
   prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
+/* Starts self->args in self->dir and waits for READY=1 */
+static gboolean
+hn_test_daemon_launch (HnTestDaemon *self, GError **error)
+{
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+
+  g_subprocess_launcher_setenv (launcher, "NOTIFY_SOCKET", hn_test_notify_get_path (self->notify),
+                                TRUE);
+  /* the daemon warns on purpose (a refused reload); only criticals, which
+   * are programming errors, abort it */
+  g_subprocess_launcher_setenv (launcher, "G_DEBUG", "fatal-criticals", TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "WATCHDOG_USEC");
+  g_subprocess_launcher_unsetenv (launcher, "WATCHDOG_PID");
+  for (guint i = 0; self->env[i] != NULL; i++) {
+    g_auto (GStrv) kv = g_strsplit (self->env[i], "=", 2);
+
+    g_subprocess_launcher_setenv (launcher, kv[0], kv[1] != NULL ? kv[1] : "", TRUE);
+  }
+  /* the test's stdout is its TAP stream; the daemon's output goes to stderr */
+  g_subprocess_launcher_take_stdout_fd (launcher, dup (STDERR_FILENO));
+  g_subprocess_launcher_set_child_setup (launcher, hn_test_child_setup, NULL, NULL);
+
+  g_ptr_array_add (argv, (gpointer) hn_test_get_program ("HN_HOINGHID"));
+  g_ptr_array_add (argv, (gpointer) "--socket");
+  g_ptr_array_add (argv, self->socket);
+  g_ptr_array_add (argv, (gpointer) "--state-dir");
+  g_ptr_array_add (argv, self->state_dir);
+  for (guint i = 0; self->args[i] != NULL; i++)
+    g_ptr_array_add (argv, self->args[i]);
+  g_ptr_array_add (argv, NULL);
+  g_clear_object (&self->proc);
+  g_clear_pointer (&self->ready_message, g_free);
+  self->proc = g_subprocess_launcher_spawnv (launcher, (const gchar *const *) argv->pdata, error);
+  if (self->proc == NULL)
+    return FALSE;
+  /* generous: the first GStreamer registry scan on a cold machine is slow */
+  self->ready_message = hn_test_notify_wait (self->notify, "READY=1", 60000, self->proc);
+  if (self->ready_message == NULL) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                 "hoinghid did not send READY=1 (exited or timed out)");
+    return FALSE;
+  }
+  self->ready_us = g_get_monotonic_time ();
+  return TRUE;
+}
+
 /**
  * hn_test_daemon_spawn:
  * @args: hoinghid's arguments besides --socket and --state-dir
@@ -242,50 +289,51 @@ HnTestDaemon *
 hn_test_daemon_spawn (const gchar *const *args, const gchar *const *extra_env, GError **error)
 {
   g_autoptr (HnTestDaemon) self = g_new0 (HnTestDaemon, 1);
-  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
-  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   g_autofree gchar *notify_path = NULL;
+  const gchar *no_env[] = { NULL };
 
   self->dir = hn_test_tmpdir_new ();
   self->socket = g_build_filename (self->dir, "control.sock", NULL);
   self->state_dir = g_build_filename (self->dir, "state", NULL);
   notify_path = g_build_filename (self->dir, "notify.sock", NULL);
   self->notify = hn_test_notify_new (notify_path);
-
-  g_subprocess_launcher_setenv (launcher, "NOTIFY_SOCKET", notify_path, TRUE);
-  /* the daemon warns on purpose (a refused reload); only criticals, which
-   * are programming errors, abort it */
-  g_subprocess_launcher_setenv (launcher, "G_DEBUG", "fatal-criticals", TRUE);
-  g_subprocess_launcher_unsetenv (launcher, "WATCHDOG_USEC");
-  g_subprocess_launcher_unsetenv (launcher, "WATCHDOG_PID");
-  for (guint i = 0; extra_env != NULL && extra_env[i] != NULL; i++) {
-    g_auto (GStrv) kv = g_strsplit (extra_env[i], "=", 2);
-
-    g_subprocess_launcher_setenv (launcher, kv[0], kv[1] != NULL ? kv[1] : "", TRUE);
-  }
-  /* the test's stdout is its TAP stream; the daemon's output goes to stderr */
-  g_subprocess_launcher_take_stdout_fd (launcher, dup (STDERR_FILENO));
-  g_subprocess_launcher_set_child_setup (launcher, hn_test_child_setup, NULL, NULL);
-
-  g_ptr_array_add (argv, (gpointer) hn_test_get_program ("HN_HOINGHID"));
-  g_ptr_array_add (argv, (gpointer) "--socket");
-  g_ptr_array_add (argv, self->socket);
-  g_ptr_array_add (argv, (gpointer) "--state-dir");
-  g_ptr_array_add (argv, self->state_dir);
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
-  self->proc = g_subprocess_launcher_spawnv (launcher, (const gchar *const *) argv->pdata, error);
-  if (self->proc == NULL)
+  self->args = g_strdupv ((gchar **) args);
+  self->env = g_strdupv ((gchar **) (extra_env != NULL ? extra_env : no_env));
+  if (!hn_test_daemon_launch (self, error))
     return NULL;
-  /* generous: the first GStreamer registry scan on a cold machine is slow */
-  self->ready_message = hn_test_notify_wait (self->notify, "READY=1", 60000, self->proc);
-  if (self->ready_message == NULL) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
-                 "hoinghid did not send READY=1 (exited or timed out)");
-    return NULL;
-  }
   return g_steal_pointer (&self);
+}
+
+/**
+ * hn_test_daemon_restart:
+ *
+ * Starts the daemon again, after it exited or was killed (the test waited
+ * for that), with the same arguments, socket and state directory, as
+ * systemd's Restart= would, and waits for READY=1 (its time is in
+ * ready_us).
+ */
+gboolean
+hn_test_daemon_restart (HnTestDaemon *self, GError **error)
+{
+  g_return_val_if_fail (self->proc == NULL || g_subprocess_get_identifier (self->proc) == NULL,
+                        FALSE);
+
+  return hn_test_daemon_launch (self, error);
+}
+
+/**
+ * hn_test_daemon_kill:
+ *
+ * SIGKILL, as a crash would end it, and waits until it is gone.
+ */
+void
+hn_test_daemon_kill (HnTestDaemon *self)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_subprocess_send_signal (self->proc, SIGKILL);
+  g_subprocess_wait (self->proc, NULL, &error);
+  g_assert_no_error (error);
 }
 
 /**
@@ -359,6 +407,8 @@ hn_test_daemon_free (HnTestDaemon *self)
   g_free (self->state_dir);
   g_free (self->config);
   g_free (self->ready_message);
+  g_strfreev (self->args);
+  g_strfreev (self->env);
   g_free (self);
 }
 
@@ -536,4 +586,94 @@ hn_test_endpoint_start (guint control_port,
   d = hn_test_daemon_spawn ((const gchar *const *) args->pdata, NULL, &error);
   g_assert_no_error (error);
   return d;
+}
+
+/**
+ * hn_test_endpoint_frames:
+ * @socket: a room endpoint's control socket
+ *
+ * Returns: how many frames of the program the room decoded, or -1 if it
+ *   does not answer
+ */
+gint64
+hn_test_endpoint_frames (const gchar *socket)
+{
+  g_autoptr (JsonNode) node = hn_test_ctl_json (socket, "endpoint", NULL);
+
+  if (node == NULL)
+    return -1;
+  return json_object_get_int_member (
+      json_object_get_object_member (json_node_get_object (node), "playout"), "frames-decoded");
+}
+
+/**
+ * hn_test_endpoint_sees:
+ * @socket: a room endpoint's control socket
+ * @rgb: a colour
+ * @tolerance: how far each component may be
+ *
+ * Returns: whether every cell of the 4×4 grid the room reports of the
+ *   program it plays is @rgb
+ */
+gboolean
+hn_test_endpoint_sees (const gchar *socket, const guint8 rgb[3], gint tolerance)
+{
+  g_autoptr (JsonNode) node = hn_test_ctl_json (socket, "endpoint", NULL);
+  JsonObject *playout;
+  JsonArray *grid;
+
+  if (node == NULL)
+    return FALSE;
+  playout = json_object_get_object_member (json_node_get_object (node), "playout");
+  if (json_object_get_int_member (playout, "frames-decoded") == 0)
+    return FALSE;
+  grid = json_object_get_array_member (playout, "grid");
+  for (guint i = 0; i < json_array_get_length (grid); i++) {
+    JsonArray *cell = json_array_get_array_element (grid, i);
+
+    for (guint c = 0; c < 3; c++) {
+      if (ABS ((gint) json_array_get_int_element (cell, c) - (gint) rgb[c]) > tolerance)
+        return FALSE;
+    }
+  }
+  return json_array_get_length (grid) > 0;
+}
+
+/**
+ * hn_test_free_port_block:
+ * @type: %G_SOCKET_TYPE_DATAGRAM or %G_SOCKET_TYPE_STREAM
+ * @count: how many consecutive ports
+ *
+ * An even port P such that P..P+@count-1 are free on 127.0.0.1, for a
+ * program that binds ports it is told (ffprobe) or a daemon that must
+ * come back on the same port after a restart. Taken below the kernel's
+ * ephemeral range, so that other tests' bind(0)s cannot be given them
+ * between this check and the bind.
+ */
+guint
+hn_test_free_port_block (GSocketType type, guint count)
+{
+  g_autofree gchar *range = NULL;
+  guint low = 32768;
+
+  if (g_file_get_contents ("/proc/sys/net/ipv4/ip_local_port_range", &range, NULL, NULL))
+    low = (guint) g_ascii_strtoull (range, NULL, 10);
+  g_assert_cmpuint (low, >, 2048);
+  for (guint attempt = 0; attempt < 200; attempt++) {
+    guint base =
+        (guint) g_random_int_range ((gint) MAX (1024, (gint) low - 16384), (gint) low - 4) & ~1u;
+    g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+    gboolean all_free = TRUE;
+
+    for (guint i = 0; i < count && all_free; i++) {
+      g_autoptr (GSocket) sock = g_socket_new (G_SOCKET_FAMILY_IPV4, type, 0, NULL);
+      g_autoptr (GSocketAddress) addr = g_inet_socket_address_new (lo, (guint16) (base + i));
+
+      all_free = sock != NULL && g_socket_bind (sock, addr, FALSE, NULL);
+    }
+    if (all_free)
+      return base;
+  }
+  g_assert_not_reached ();
+  return 0;
 }

@@ -30,7 +30,10 @@ typedef struct {
   gchar *state_dir;
   gchar *config;
   gchar *ready_message; /* the datagram that carried READY=1 */
+  gint64 ready_us;      /* when it came, monotonic clock */
   HnTestNotify *notify;
+  gchar **args; /* hoinghid's arguments besides --socket and --state-dir */
+  gchar **env;
 } HnTestDaemon;
 
 HnTestDaemon *hn_test_daemon_spawn (const gchar *const *args,
@@ -39,6 +42,8 @@ HnTestDaemon *hn_test_daemon_spawn (const gchar *const *args,
 HnTestDaemon *hn_test_daemon_start (const gchar *config,
                                     const gchar *const *extra_env,
                                     GError **error);
+gboolean hn_test_daemon_restart (HnTestDaemon *self, GError **error);
+void hn_test_daemon_kill (HnTestDaemon *self);
 gint hn_test_daemon_stop (HnTestDaemon *self);
 gint hn_test_daemon_wait (HnTestDaemon *self);
 void hn_test_daemon_free (HnTestDaemon *self);
@@ -55,5 +60,9 @@ HnTestDaemon *hn_test_endpoint_start (guint control_port,
                                       const gchar *site,
                                       const gchar *token_file,
                                       const gchar *const *extra_args);
+
+gint64 hn_test_endpoint_frames (const gchar *socket);
+gboolean hn_test_endpoint_sees (const gchar *socket, const guint8 rgb[3], gint tolerance);
+guint hn_test_free_port_block (GSocketType type, guint count);
 
 G_END_DECLS

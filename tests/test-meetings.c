@@ -421,39 +421,6 @@ test_meeting_isolation (Fixture *f, gconstpointer data)
     g_assert_true (leg_joined (f, (gpointer) rooms[i].id));
 }
 
-/* An even port P such that P..P+3 are free (for the monitor: its video
- * and audio, each with its RTCP port, as ffprobe binds them). Taken below the
- * kernel's ephemeral range, so the ports that other tests' bind(0)s are
- * given cannot take them between this check and ffprobe's bind. */
-static guint
-free_udp_port_block (void)
-{
-  g_autofree gchar *range = NULL;
-  guint low = 32768;
-
-  if (g_file_get_contents ("/proc/sys/net/ipv4/ip_local_port_range", &range, NULL, NULL))
-    low = (guint) g_ascii_strtoull (range, NULL, 10);
-  g_assert_cmpuint (low, >, 2048);
-  for (guint attempt = 0; attempt < 200; attempt++) {
-    guint base =
-        (guint) g_random_int_range ((gint) MAX (1024, (gint) low - 16384), (gint) low - 4) & ~1u;
-    g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-    gboolean all_free = TRUE;
-
-    for (guint i = 0; i < 4 && all_free; i++) {
-      g_autoptr (GSocket) sock =
-          g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, 0, NULL);
-      g_autoptr (GSocketAddress) addr = g_inet_socket_address_new (lo, (guint16) (base + i));
-
-      all_free = sock != NULL && g_socket_bind (sock, addr, FALSE, NULL);
-    }
-    if (all_free)
-      return base;
-  }
-  g_assert_not_reached ();
-  return 0;
-}
-
 /* 7. a central feed given as a URI: the test plays the central
  * government's encoder, sending MPEG-TS (H.264 + Opus) over UDP in a
  * colour and tone no room has */
@@ -461,7 +428,7 @@ static void
 test_meeting_central_feed (Fixture *f, gconstpointer data)
 {
   static const guint8 magenta[3] = { 255, 0, 255 };
-  guint port = free_udp_port_block ();
+  guint port = hn_test_free_port_block (G_SOCKET_TYPE_DATAGRAM, 4);
   g_autofree gchar *uri = g_strdup_printf ("udp://127.0.0.1:%u", port);
   g_autofree gchar *desc = g_strdup_printf (
       "videotestsrc is-live=true pattern=solid-color foreground-color=0xffff00ff ! "
@@ -500,7 +467,7 @@ static void
 test_meeting_sdp (Fixture *f, gconstpointer data)
 {
   g_autofree gchar *ffprobe = g_find_program_in_path ("ffprobe");
-  guint port = free_udp_port_block ();
+  guint port = hn_test_free_port_block (G_SOCKET_TYPE_DATAGRAM, 4);
   g_autofree gchar *monitor = g_strdup_printf ("127.0.0.1:%u", port);
   g_autofree gchar *sdp = NULL;
   g_autofree gchar *sdp_file = NULL;

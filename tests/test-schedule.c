@@ -2,7 +2,8 @@
  * with the real clock. The meeting recurs every 15 s and lasts 6 s, so the
  * test sees a whole occurrence in under half a minute; it also restarts the
  * hub across a start time and checks the missed occurrence is caught up
- * for its remaining time (like systemd's Persistent=). Waiting is on the
+ * for its remaining time (like systemd's Persistent=), and kills it during
+ * an occurrence, which resumes and still ends on time. Waiting is on the
  * meeting list or on the wall clock passing a time, with deadlines. */
 
 #include <json-glib/json-glib.h>
@@ -124,10 +125,10 @@ test_schedule_catch_up (Fixture *f, gconstpointer data)
   gint64 start, resume;
   gint64 ms;
 
-  /* down across a start time … */
+  /* down across a start time (killed, as a crash would) … */
   g_assert_cmpint (hn_test_wait (not_running, f, 9000), >=, 0);
   start = next_start (f);
-  g_assert_cmpint (hn_test_daemon_stop (f->hub), ==, 0);
+  hn_test_daemon_kill (f->hub);
   g_clear_pointer (&f->hub, hn_test_daemon_free);
   resume = start + 2 * G_USEC_PER_SEC;
   g_assert_cmpint (hn_test_wait (clock_past, &resume, 17000), >=, 0);
@@ -144,6 +145,31 @@ test_schedule_catch_up (Fixture *f, gconstpointer data)
   g_assert_cmpint (g_get_real_time (), >=, start + 6 * G_USEC_PER_SEC);
 }
 
+/* Killed during an occurrence and restarted at once: the meeting is back
+ * at READY (resumed from the state directory, not started twice) and the
+ * schedule still stops it at its end */
+static void
+test_schedule_killed_during (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  gint64 end, late, ms;
+
+  g_assert_cmpint (hn_test_wait (not_running, f, 8000), >=, 0);
+  g_assert_cmpint (hn_test_wait (running, f, 17000), >=, 0);
+  /* the occurrence under way ends 6 s after its start, 15 s before the next */
+  end = next_start (f) - 9 * G_USEC_PER_SEC;
+  hn_test_daemon_kill (f->hub);
+  g_assert_true (hn_test_daemon_restart (f->hub, &error));
+  g_assert_no_error (error);
+  g_assert_true (running (f));
+  ms = hn_test_wait (not_running, f, 9000);
+  late = (g_get_real_time () - end) / 1000;
+  g_test_message ("resumed at READY, stopped %" G_GINT64_FORMAT " ms after its end", late);
+  g_assert_cmpint (ms, >=, 0);
+  g_assert_cmpint (late, >=, 0);
+  g_assert_cmpint (late, <, 2000);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -152,6 +178,7 @@ main (int argc, char **argv)
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
   ADD ("/hn/schedule/start-stop", test_schedule_start_stop);
   ADD ("/hn/schedule/catch-up", test_schedule_catch_up);
+  ADD ("/hn/schedule/killed-during", test_schedule_killed_during);
 #undef ADD
 
   return g_test_run ();
