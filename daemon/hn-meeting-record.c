@@ -70,19 +70,15 @@ hn_meeting_record_new_from_meeting (HnMeeting *meeting, const gchar *monitor, gi
 /* --- reading --- */
 
 static gboolean
-hn_meeting_record_get_string (JsonObject *o,
-                              const gchar *member,
-                              gboolean nullable,
-                              gchar **out,
-                              GError **error)
+hn_meeting_record_get_string (
+    JsonObject *o, const gchar *member, gboolean nullable, gchar **out, GError **error)
 {
   JsonNode *node = json_object_get_member (o, member);
 
   if (node != NULL && nullable && JSON_NODE_HOLDS_NULL (node))
     return TRUE;
   if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING ||
-      *json_node_get_string (node) == '\0') {
+      json_node_get_value_type (node) != G_TYPE_STRING || *json_node_get_string (node) == '\0') {
     g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT, "\"%s\" must be a non-empty string%s",
                  member, nullable ? " or null" : "");
     return FALSE;

@@ -102,8 +102,8 @@ test_record_from_meeting (void)
   for (guint i = 0; i < G_N_ELEMENTS (ids); i++) {
     g_autofree gchar *address = g_strdup_printf ("10.0.0.%u", i + 1);
 
-    g_ptr_array_add (sites,
-                     hn_site_new (ids[i], ids[i], NULL, HN_TIER_COMMUNE, NULL, NULL, address, &media));
+    g_ptr_array_add (
+        sites, hn_site_new (ids[i], ids[i], NULL, HN_TIER_COMMUNE, NULL, NULL, address, &media));
   }
   meeting = hn_meeting_new ("m", "Họp", "test", HN_LAYOUT_PIP, sites, &error);
   g_assert_no_error (error);
@@ -113,8 +113,8 @@ test_record_from_meeting (void)
   g_assert_cmpstr (record->layout, ==, "pip");
   g_assert_cmpstr (record->floor, ==, "tt-hop-chau");
   /* meeting order, not sorted */
-  g_assert_cmpstrv (record->sites, ((const gchar *[]){ "xa-dao-tru", "tt-tam-dao", "tt-hop-chau",
-                                                       NULL }));
+  g_assert_cmpstrv (record->sites,
+                    ((const gchar *[]){ "xa-dao-tru", "tt-tam-dao", "tt-hop-chau", NULL }));
   g_assert_cmpstrv (record->muted, ((const gchar *[]){ "tt-tam-dao", NULL }));
   g_assert_null (record->monitor);
   g_assert_cmpint (record->started_us, ==, 42);

@@ -235,8 +235,7 @@ test_resume_kill_during_floor_change (Fixture *f, gconstpointer data)
 
   /* the floor change and the crash race; either may win */
   ctl = g_subprocess_launcher_spawn (launcher, &error, hn_test_get_program ("HN_HOINGHICTL"),
-                                     "--socket", f->hub->socket, "floor", "m", rooms[RED].id,
-                                     NULL);
+                                     "--socket", f->hub->socket, "floor", "m", rooms[RED].id, NULL);
   g_assert_no_error (error);
   hn_test_daemon_kill (f->hub);
   g_subprocess_wait (ctl, NULL, &error);
