@@ -38,11 +38,13 @@
 #include "hn-api-meetings.h"
 #include "hn-build-config.h"
 #include "hn-error.h"
+#include "hn-request-deadline.h"
 
 struct _HnApiServer {
   GObject parent_instance;
 
   SoupServer *server;
+  HnRequestDeadline *deadline; /* slowloris: TCP connections must make a request */
   GSocketService *service;
   GSocketService *tcp_service;
   guint tcp_port;
@@ -861,6 +863,7 @@ hn_api_server_dispose (GObject *object)
 
   hn_api_server_close (self);
   g_clear_pointer (&self->events, hn_api_events_free);
+  g_clear_object (&self->deadline);
   g_clear_object (&self->server);
   g_clear_object (&self->config);
   g_clear_object (&self->hub);
@@ -916,6 +919,7 @@ hn_api_server_new (const gchar *role, const gchar *state_dir)
   self->role = g_strdup (role);
   self->state_dir = g_strdup (state_dir);
   self->server = soup_server_new ("server-header", "hoinghid/" HN_VERSION " ", NULL);
+  self->deadline = hn_request_deadline_new (self->server, "API", HN_REQUEST_TIMEOUT_MS);
   soup_server_add_handler (self->server, "/", hn_api_server_handler, self, NULL);
   return self;
 }
@@ -1027,6 +1031,7 @@ hn_api_server_tcp_incoming_cb (GSocketService *service,
     stream = g_tls_server_connection_new (G_IO_STREAM (connection), self->tls, &error);
   else
     stream = g_object_ref (G_IO_STREAM (connection));
+  hn_request_deadline_watch (self->deadline, connection, remote);
   if (stream == NULL || !soup_server_accept_iostream (self->server, stream, local, remote, &error))
     g_warning ("cannot accept an API connection over TCP: %s, ignoring", error->message);
   return TRUE;

@@ -28,6 +28,7 @@
 
 #include "hn-build-config.h"
 #include "hn-error.h"
+#include "hn-request-deadline.h"
 
 typedef enum {
   PEER_WAITING_HELLO,
@@ -55,6 +56,7 @@ struct _HnControlServer {
 
   HnSecrets *secrets;
   SoupServer *server;
+  HnRequestDeadline *deadline; /* slowloris: TCP connections must make a request */
   GSocketService *service;
   guint port;
   GHashTable *known_sites; /* set of site ids */
@@ -393,6 +395,7 @@ hn_control_server_dispose (GObject *object)
   if (self->online != NULL)
     g_hash_table_remove_all (self->online);
   g_clear_pointer (&self->peers, g_ptr_array_unref);
+  g_clear_object (&self->deadline);
   g_clear_object (&self->server);
   g_clear_object (&self->secrets);
 
@@ -478,6 +481,7 @@ hn_control_server_new (HnSecrets *secrets)
   self = g_object_new (HN_TYPE_CONTROL_SERVER, NULL);
   self->secrets = g_object_ref (secrets);
   self->server = soup_server_new ("server-header", "hoinghid/" HN_VERSION " ", NULL);
+  self->deadline = hn_request_deadline_new (self->server, "control channel", HN_REQUEST_TIMEOUT_MS);
   soup_server_add_websocket_handler (self->server, HN_CONTROL_PATH, NULL, (gchar **) protocols,
                                      hn_control_server_websocket_cb, self, NULL);
   return self;
@@ -494,6 +498,7 @@ hn_control_server_incoming_cb (GSocketService *service,
   g_autoptr (GSocketAddress) local = g_socket_connection_get_local_address (connection, NULL);
   g_autoptr (GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
 
+  hn_request_deadline_watch (self->deadline, connection, remote);
   if (!soup_server_accept_iostream (self->server, G_IO_STREAM (connection), local, remote, &error))
     g_warning ("control: cannot accept a connection: %s, ignoring", error->message);
   return TRUE;
