@@ -1334,6 +1334,9 @@ verb_endpoint (HnCli *cli, gchar **argv, GError **error)
   fields_add (fields, "Site", "%s", member_string (endpoint, "site", "-"));
   fields_add (fields, "Hub", "%s", member_string (endpoint, "hub", "-"));
   fields_add (fields, "Connected", "%s", member_yes_no (endpoint, "connected"));
+  if (!member_boolean (endpoint, "connected", FALSE) &&
+      member_string (endpoint, "last-error", NULL) != NULL)
+    fields_add (fields, "Last error", "%s", member_string (endpoint, "last-error", NULL));
   fields_add (fields, "Meeting", "%s", member_string (endpoint, "meeting", "none"));
   if (member_string (endpoint, "meeting", NULL) != NULL) {
     fields_add (fields, "Floor", "%s", member_string (endpoint, "floor", "the chair"));

@@ -491,6 +491,12 @@ hn_endpoint_to_json (HnEndpoint *self)
   json_builder_add_string_value (b, self->config.hub);
   json_builder_set_member_name (b, "connected");
   json_builder_add_boolean_value (b, hn_control_client_is_connected (self->client));
+  /* why it is not connected (a refused token, no answer), for the operator */
+  json_builder_set_member_name (b, "last-error");
+  if (hn_control_client_get_last_error (self->client) != NULL)
+    json_builder_add_string_value (b, hn_control_client_get_last_error (self->client));
+  else
+    json_builder_add_null_value (b);
   json_builder_set_member_name (b, "meeting");
   if (self->meeting != NULL)
     json_builder_add_string_value (b, self->meeting);
