@@ -144,8 +144,8 @@ hn_request_deadline_new (SoupServer *server, const gchar *what, guint timeout_ms
   self->server = g_object_ref (server);
   self->what = g_strdup (what);
   self->timeout_ms = timeout_ms;
-  self->request_read_id = g_signal_connect (
-      server, "request-read", G_CALLBACK (hn_request_deadline_request_read_cb), self);
+  self->request_read_id = g_signal_connect (server, "request-read",
+                                            G_CALLBACK (hn_request_deadline_request_read_cb), self);
   return self;
 }
 
@@ -173,12 +173,12 @@ hn_request_deadline_watch (HnRequestDeadline *self,
   pending = g_new0 (HnPendingConnection, 1);
   pending->stream = g_object_ref (G_IO_STREAM (connection));
   pending->deadline_us = g_get_monotonic_time () + (gint64) self->timeout_ms * 1000;
-  g_hash_table_replace (self->pending, g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (remote)),
-                        pending);
+  g_hash_table_replace (self->pending,
+                        g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (remote)), pending);
   if (self->sweep_id == 0) {
     /* a quarter of the timeout: closed at most 25% late */
-    self->sweep_id = g_timeout_add (MAX (self->timeout_ms / 4, 1), hn_request_deadline_sweep_cb,
-                                    self);
+    self->sweep_id =
+        g_timeout_add (MAX (self->timeout_ms / 4, 1), hn_request_deadline_sweep_cb, self);
     g_source_set_name_by_id (self->sweep_id, "[hoinghi] request deadline");
   }
 }

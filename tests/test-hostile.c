@@ -168,8 +168,7 @@ static GSocketConnection *
 slowloris (guint port, const gchar *path)
 {
   GSocketConnection *c = connect_tcp (port);
-  g_autofree gchar *text =
-      g_strdup_printf ("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ", path);
+  g_autofree gchar *text = g_strdup_printf ("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ", path);
 
   send_text (c, text);
   return c;
@@ -392,8 +391,7 @@ test_hostile_everything_at_once (Fixture *f, gconstpointer data)
    * (10 s each), while the test still holds its ends open */
   check.at_most = baseline + 8;
   ms = hn_test_wait (files_back, &check, 20000);
-  g_test_message ("hub back to %u open files (%u before the attack) after %" G_GINT64_FORMAT
-                  " ms",
+  g_test_message ("hub back to %u open files (%u before the attack) after %" G_GINT64_FORMAT " ms",
                   hub_open_files (f), baseline, ms);
   g_assert_cmpint (ms, >=, 0);
   g_assert_cmpint (wait_all_see (f, 0, 15, 3000), >=, 0);
