@@ -2030,6 +2030,13 @@ verb_meeting_run (HnCli *cli, gchar **argv, GError **error)
   g_autofree gchar *status = g_strdup_printf ("meeting %s running", argv[0]);
   guint sigint_id, sigterm_id;
 
+  /* caught from now on: a stop that comes while the meeting is being
+   * started (systemctl stop right after start) is kept for the main loop,
+   * and the meeting is then stopped, not left running */
+  r.loop = g_main_loop_new (NULL, FALSE);
+  sigint_id = g_unix_signal_add (SIGINT, meeting_run_signal_cb, &r);
+  sigterm_id = g_unix_signal_add (SIGTERM, meeting_run_signal_cb, &r);
+
   /* attach to the meeting when it runs already, e.g. started by hand
    * before the unit */
   if (!verb_meeting_start (cli, argv, &start_error)) {
@@ -2037,6 +2044,9 @@ verb_meeting_run (HnCli *cli, gchar **argv, GError **error)
 
     if (!g_error_matches (start_error, HN_ERROR, HN_ERROR_CONFLICT) ||
         (running = hn_cli_get_json (cli, path, NULL)) == NULL) {
+      g_source_remove (sigint_id);
+      g_source_remove (sigterm_id);
+      g_main_loop_unref (r.loop);
       g_propagate_error (error, g_steal_pointer (&start_error));
       return FALSE;
     }
@@ -2047,10 +2057,7 @@ verb_meeting_run (HnCli *cli, gchar **argv, GError **error)
    * and fails with the hub's answer when it refuses it */
   hn_systemd_notify_ready (systemd, status);
 
-  r.loop = g_main_loop_new (NULL, FALSE);
   r.poll_id = g_timeout_add_seconds (1, meeting_run_poll_cb, &r);
-  sigint_id = g_unix_signal_add (SIGINT, meeting_run_signal_cb, &r);
-  sigterm_id = g_unix_signal_add (SIGTERM, meeting_run_signal_cb, &r);
   g_main_loop_run (r.loop);
   g_clear_handle_id (&r.poll_id, g_source_remove);
   g_source_remove (sigint_id);
