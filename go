@@ -190,7 +190,8 @@ case "$cmd" in
     bench/naive-return 147 20 ;;
   format)
     setup
-    git ls-files '*.c' '*.h' | xargs clang-format -i ;;
+    # new files too, before they are committed
+    git ls-files --cached --others --exclude-standard '*.c' '*.h' | xargs clang-format -i ;;
   help|-h|--help)
     sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' ;;
   *)
