@@ -30,6 +30,10 @@
 #include "hn-error.h"
 #include "hn-request-deadline.h"
 
+/* pending connections the kernel keeps for us: every room of the province
+ * and some */
+#define HN_CONTROL_SERVER_BACKLOG 256
+
 typedef enum {
   PEER_WAITING_HELLO,
   PEER_ONLINE,
@@ -530,6 +534,10 @@ hn_control_server_listen (HnControlServer *self, const gchar *address, guint por
   }
   want = g_inet_socket_address_new (inet, port);
   service = g_socket_service_new ();
+  /* GLib's default backlog of 10 drops the SYNs of most of 147 rooms that
+   * knock at once (the hub restarted), and each such room waits for its
+   * SYN to be sent again, 1, 3, 7 s later */
+  g_socket_listener_set_backlog (G_SOCKET_LISTENER (service), HN_CONTROL_SERVER_BACKLOG);
   if (!g_socket_listener_add_address (G_SOCKET_LISTENER (service), want, G_SOCKET_TYPE_STREAM,
                                       G_SOCKET_PROTOCOL_TCP, NULL, &effective, error)) {
     hn_error_convert (error);
