@@ -12,9 +12,11 @@
 #   ./go asan     build with ASan+UBSan in build-asan/ and run the tests there
 #   ./go format   apply .clang-format to every C file
 #   ./go bench    set up, build, and run the benchmarks in bench/ (a 20-room
-#                 meeting, start-up and /metrics with 148 sites, and for 147
+#                 meeting, start-up and /metrics with 148 sites, for 147
 #                 rooms the packet limit, ffmpeg's fan-out and one rtpbin
-#                 per room); figures to bench/results/*.json
+#                 per room, and last the province: the hub with 147
+#                 simulated rooms, compared with all of them); figures to
+#                 bench/results/*.json
 #
 # Set-up installs the Debian packages the project needs (apt-get, as root
 # or through sudo) and is quick when they are already there.
@@ -187,13 +189,14 @@ case "$cmd" in
     BUILD=build bench/startup
     build/bench/hoinghi-packet-limit --rooms 147 --seconds 10 --json bench/results/packet-limit-147.json
     bench/ffmpeg-fanout 147 20
-    bench/naive-return 147 20 ;;
+    bench/naive-return 147 20
+    BUILD=build bench/province ;;
   format)
     setup
     # new files too, before they are committed
     git ls-files --cached --others --exclude-standard '*.c' '*.h' | xargs clang-format -i ;;
   help|-h|--help)
-    sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' ;;
+    sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' ;;
   *)
     echo "go: unknown command '$cmd'; see ./go help" >&2; exit 1 ;;
 esac
