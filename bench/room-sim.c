@@ -163,6 +163,7 @@ struct _Sim {
   int epfd;
   guint tick_id;
   guint stdin_id;
+  GString *stdin_pending; /* a command line not ended yet */
   guint n_watch;
   gboolean watching;
   GMainLoop *loop;
@@ -182,6 +183,15 @@ clip_init (Clip *clip)
 {
   clip->packets = g_array_new (FALSE, TRUE, sizeof (ClipPacket));
   clip->frames = g_array_new (FALSE, TRUE, sizeof (ClipFrame));
+}
+
+static void
+clip_clear (Clip *clip)
+{
+  for (guint i = 0; clip->packets != NULL && i < clip->packets->len; i++)
+    g_free (g_array_index (clip->packets, ClipPacket, i).payload);
+  g_clear_pointer (&clip->packets, g_array_unref);
+  g_clear_pointer (&clip->frames, g_array_unref);
 }
 
 /* H.264 over RTP (RFC 6184): does this packet start an IDR access unit? The
@@ -1074,13 +1084,11 @@ static gboolean
 sim_stdin_cb (gint fd, GIOCondition condition, gpointer user_data)
 {
   Sim *sim = user_data;
-  static GString *pending;
+  GString *pending = sim->stdin_pending;
   gchar buf[4096];
   gssize n = read (fd, buf, sizeof buf);
   gchar *nl;
 
-  if (pending == NULL)
-    pending = g_string_new (NULL);
   if (n <= 0) {
     /* the benchmark went away: so do the rooms */
     sim->stdin_id = 0;
@@ -1199,6 +1207,7 @@ main (int argc, char **argv)
   for (guint i = 0; i < sim.rooms->len; i++)
     hn_control_client_start (((Room *) sim.rooms->pdata[i])->client);
   sim.tick_id = g_timeout_add (SIM_TICK_MS, sim_tick_cb, &sim);
+  sim.stdin_pending = g_string_new (NULL);
   sim.stdin_id = g_unix_fd_add (0, G_IO_IN | G_IO_HUP, sim_stdin_cb, &sim);
   stats_id = g_timeout_add_seconds (2, sim_stats_cb, &sim);
   g_main_loop_run (sim.loop);
@@ -1208,6 +1217,10 @@ main (int argc, char **argv)
   g_clear_handle_id (&sim.stdin_id, g_source_remove);
   g_ptr_array_unref (sim.rooms);
   close (sim.epfd);
+  g_string_free (sim.stdin_pending, TRUE);
+  for (guint i = 0; i < 2; i++)
+    clip_clear (&sim.video[i]);
+  clip_clear (&sim.audio);
   g_main_loop_unref (sim.loop);
   g_free (sim.hub_host);
   return 0;
