@@ -311,16 +311,19 @@ sim_encode_clips (Sim *sim, guint width, guint height, guint kbps, GError **erro
 
   for (guint i = 0; i < 2; i++) {
     g_autofree gchar *desc = g_strdup_printf (
-        "compositor name=mix background=black sink_1::xpos=%u sink_1::ypos=%u ! video/x-raw,format=I420,width=%u,height=%u ! "
-        "x264enc tune=zerolatency speed-preset=ultrafast bitrate=%u key-int-max=%u ! "
-        "rtph264pay pt=%d mtu=1200 config-interval=-1 ! appsink name=out sync=false "
-        "max-buffers=0 "
-        "videotestsrc num-buffers=%u pattern=solid-color foreground-color=%u ! "
-        "video/x-raw,width=%u,height=%u,framerate=%u/1 ! mix.sink_0 "
-        "videotestsrc num-buffers=%u pattern=snow ! video/x-raw,width=%u,height=%u,framerate=%u/1 ! "
+        "compositor name=mix background=black sink_1::xpos=%u sink_1::ypos=%u "
+        "! video/x-raw,format=I420,width=%u,height=%u "
+        "! x264enc tune=zerolatency speed-preset=ultrafast bitrate=%u key-int-max=%u "
+        "! rtph264pay pt=%d mtu=1200 config-interval=-1 "
+        "! appsink name=out sync=false max-buffers=0 "
+        "videotestsrc num-buffers=%u pattern=solid-color foreground-color=%u "
+        "! video/x-raw,width=%u,height=%u,framerate=%u/1 ! mix.sink_0 "
+        "videotestsrc num-buffers=%u pattern=snow "
+        "! video/x-raw,width=%u,height=%u,framerate=%u/1 ! "
         "mix.sink_1",
-        width / 2, height / 2, width, height, kbps, SIM_GOP_SECONDS * sim->framerate, SIM_VIDEO_PT, frames,
-        colours[i], width, height, sim->framerate, frames, width / 2, height / 2, sim->framerate);
+        width / 2, height / 2, width, height, kbps, SIM_GOP_SECONDS * sim->framerate, SIM_VIDEO_PT,
+        frames, colours[i], width, height, sim->framerate, frames, width / 2, height / 2,
+        sim->framerate);
 
     if (!clip_encode (&sim->video[i], desc, TRUE, error))
       return FALSE;
@@ -593,8 +596,8 @@ room_watch_sample_cb (GstAppSink *sink, gpointer user_data)
     for (guint c = 0; c < 3; c++)
       room->last_rgb[c] = sums[c];
     /* stdio locks the stream: lines from the streaming threads stay whole */
-    printf ("{\"event\": \"colour\", \"site\": \"%s\", \"rgb\": [%u, %u, %u], \"t-us\": %" G_GINT64_FORMAT
-            "}\n",
+    printf ("{\"event\": \"colour\", \"site\": \"%s\", \"rgb\": [%u, %u, %u], \"t-us\": "
+            "%" G_GINT64_FORMAT "}\n",
             room->site, sums[0], sums[1], sums[2], now);
     fflush (stdout);
   }
@@ -752,7 +755,8 @@ room_send_due (Sim *sim, Room *room, gint64 now)
   /* video: a frame's packets at once, at the frame's time */
   while (room->start_us + (gint64) (room->frames_sent * G_USEC_PER_SEC / sim->framerate) <= now) {
     const ClipFrame *f;
-    guint32 ts = room->ts_base[STREAM_VIDEO] + (guint32) (room->frames_sent * 90000 / sim->framerate);
+    guint32 ts =
+        room->ts_base[STREAM_VIDEO] + (guint32) (room->frames_sent * 90000 / sim->framerate);
 
     if (room->force_idr) {
       /* the clip's next IDR, now */
@@ -884,7 +888,8 @@ sim_stats_cb (gpointer user_data)
       continue;
     stats = json_object_new ();
     json_object_set_int_member (stats, "packets-received",
-                                room->recv[STREAM_VIDEO].received + room->recv[STREAM_AUDIO].received);
+                                room->recv[STREAM_VIDEO].received +
+                                    room->recv[STREAM_AUDIO].received);
     message = hn_control_message_new_stats (stats);
     hn_control_client_send (room->client, message, NULL);
   }
@@ -1197,10 +1202,11 @@ main (int argc, char **argv)
     g_printerr ("hoinghi-room-sim: %s\n", error->message);
     return 1;
   }
-  printf ("{\"event\": \"ready\", \"rooms\": %u, \"clip-kbps\": %.0f, \"clip-ms\": %" G_GINT64_FORMAT
-          "}\n",
-          sim.rooms->len, sim.video[0].bytes * 8.0 / SIM_CLIP_SECONDS / 1000.0,
-          (g_get_monotonic_time () - t0) / 1000);
+  printf (
+      "{\"event\": \"ready\", \"rooms\": %u, \"clip-kbps\": %.0f, \"clip-ms\": %" G_GINT64_FORMAT
+      "}\n",
+      sim.rooms->len, sim.video[0].bytes * 8.0 / SIM_CLIP_SECONDS / 1000.0,
+      (g_get_monotonic_time () - t0) / 1000);
   fflush (stdout);
 
   sim.loop = g_main_loop_new (NULL, FALSE);
