@@ -1029,8 +1029,10 @@ hn_endpoint_build_sender (HnEndpointMedia *self, const HnEndpointFormat *format,
   }
   gst_util_set_object_arg (G_OBJECT (venc), "tune", "zerolatency");
   gst_util_set_object_arg (G_OBJECT (venc), "speed-preset", "ultrafast");
+  /* no access unit delimiters: rtph264pay would send each as a packet of
+   * its own, one a frame, which the hub receives and counts for nothing */
   g_object_set (venc, "key-int-max", 2 * format->framerate, "bitrate", format->video_bitrate,
-                "threads", 1, NULL);
+                "threads", 1, "aud", FALSE, NULL);
   g_object_set (aenc, "bitrate", (gint) (format->audio_bitrate * 1000), NULL);
   g_object_set (volume, "mute", self->muted, NULL);
 
