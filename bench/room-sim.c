@@ -61,6 +61,7 @@
 #include "hn-error.h"
 
 #define SIM_TICK_MS 10
+#define SIM_MAX_LAG_US (100 * G_TIME_SPAN_MILLISECOND)
 #define SIM_BATCH 64
 #define SIM_RTCP_INTERVAL_US (2 * G_USEC_PER_SEC)
 #define SIM_CLIP_SECONDS 6
@@ -103,6 +104,7 @@ typedef struct {
   guint64 bytes;
   guint32 expected_prior;
   guint64 received_prior;
+  gint64 arrival_base_us; /* the first packet's arrival */
   gint64 transit;
   gdouble jitter; /* clock-rate units */
   guint32 lsr;    /* middle 32 bits of the last SR's NTP time */
@@ -194,8 +196,8 @@ clip_clear (Clip *clip)
   g_clear_pointer (&clip->frames, g_array_unref);
 }
 
-/* H.264 over RTP (RFC 6184): does this packet start an IDR access unit? The
- * payloader puts SPS and PPS in a STAP-A (24) before every IDR (5). */
+/* H.264 over RTP (RFC 6184): is this packet part of an IDR access unit's
+ * start (SPS 7, the IDR slice 5, alone, in a STAP-A 24 or a FU-A 28)? */
 static gboolean
 h264_starts_idr (const guint8 *p, gsize len)
 {
@@ -275,7 +277,7 @@ clip_encode (Clip *clip, const gchar *description, gboolean video, GError **erro
     }
     current = &g_array_index (clip->frames, ClipFrame, clip->frames->len - 1);
     current->n++;
-    /* an access unit starts with an AUD, then SPS, PPS and the IDR */
+    /* SPS, PPS and the IDR slice may come in any packet of the frame */
     if (video && h264_starts_idr (packet.payload, packet.len))
       current->idr = TRUE;
     g_array_append_val (clip->packets, packet);
@@ -313,7 +315,7 @@ sim_encode_clips (Sim *sim, guint width, guint height, guint kbps, GError **erro
     g_autofree gchar *desc = g_strdup_printf (
         "compositor name=mix background=black sink_1::xpos=%u sink_1::ypos=%u "
         "! video/x-raw,format=I420,width=%u,height=%u "
-        "! x264enc tune=zerolatency speed-preset=ultrafast bitrate=%u key-int-max=%u "
+        "! x264enc tune=zerolatency speed-preset=ultrafast bitrate=%u key-int-max=%u aud=false "
         "! rtph264pay pt=%d mtu=1200 config-interval=-1 "
         "! appsink name=out sync=false max-buffers=0 "
         "videotestsrc num-buffers=%u pattern=solid-color foreground-color=%u "
@@ -531,8 +533,7 @@ recv_update (RecvStream *r, const guint8 *p, gsize len, gint64 arrival_us, guint
   guint16 seq = GUINT16_FROM_BE (*(guint16 *) (p + 2));
   guint32 ts = GUINT32_FROM_BE (*(guint32 *) (p + 4));
   guint32 ssrc = GUINT32_FROM_BE (*(guint32 *) (p + 8));
-  gint64 arrival = arrival_us * clock_rate / G_USEC_PER_SEC;
-  gint64 transit = arrival - ts;
+  gint64 arrival, transit;
   guint16 delta;
 
   if (!r->have || r->ssrc != ssrc) {
@@ -542,8 +543,14 @@ recv_update (RecvStream *r, const guint8 *p, gsize len, gint64 arrival_us, guint
     r->ssrc = ssrc;
     r->base_seq = seq;
     r->max_seq = seq;
-    r->transit = transit;
+    r->arrival_base_us = arrival_us;
   }
+  /* from the first packet on: the wall clock in µs times 90000 would not
+   * fit in 64 bits */
+  arrival = (arrival_us - r->arrival_base_us) * clock_rate / G_USEC_PER_SEC;
+  transit = arrival - (gint64) ts;
+  if (r->received == 0)
+    r->transit = transit;
   delta = seq - r->max_seq;
   if (delta < 0x8000) {
     if (seq < r->max_seq)
@@ -553,7 +560,8 @@ recv_update (RecvStream *r, const guint8 *p, gsize len, gint64 arrival_us, guint
   r->received++;
   r->bytes += len;
   if (r->received > 1) {
-    gint64 d = transit - r->transit;
+    /* the timestamps wrap at 2^32: the difference is taken in 32 bits */
+    gint32 d = (gint32) ((guint32) transit - (guint32) r->transit);
 
     r->jitter += ((gdouble) ABS (d) - r->jitter) / 16.0;
   }
@@ -751,6 +759,14 @@ room_send_due (Sim *sim, Room *room, gint64 now)
 {
   const Clip *v = room->video_clip;
   guint n = 0;
+  gint64 lag =
+      now - (room->start_us + (gint64) (room->frames_sent * G_USEC_PER_SEC / sim->framerate));
+
+  /* a simulator starved of CPU does not send the frames it missed in one
+   * burst (a camera's encoder would not have made them): it goes on
+   * later, as if the network had delayed it */
+  if (lag > SIM_MAX_LAG_US)
+    room->start_us += lag;
 
   /* video: a frame's packets at once, at the frame's time */
   while (room->start_us + (gint64) (room->frames_sent * G_USEC_PER_SEC / sim->framerate) <= now) {
