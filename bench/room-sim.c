@@ -11,7 +11,7 @@
  * PC's decoding is not the hub's cost.
  *
  * Cheap enough to leave the hub its core: the feed is encoded once, at
- * start-up, into RTP packets in memory (two clips, a red and a blue room
+ * start-up, into RTP packets in memory (two clips, a red and a green room
  * picture, so that a floor switch between rooms of different clips shows
  * in the program; plus one Opus clip) and replayed by every room with its
  * own SSRC, sequence numbers and timestamps. The packet's payload is never
