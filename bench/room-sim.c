@@ -16,11 +16,12 @@
  * in the program; plus one Opus clip) and replayed by every room with its
  * own SSRC, sequence numbers and timestamps. The packet's payload is never
  * copied: each datagram is a 12-byte header of the room's own and the
- * clip's payload, gathered by sendmmsg. Everything runs in one thread on
- * one GLib main loop: a 10 ms tick sends what is due (a video frame's
- * packets at once, as an encoder would) and drains every socket that
- * epoll says is readable, with the kernel's receive timestamps
- * (SO_TIMESTAMPNS), so the batching does not show in the jitter.
+ * clip's payload, gathered by sendmmsg. All of it runs in one thread
+ * (GIO adds its worker, "gmain"), on one GLib main loop: a 10 ms tick
+ * sends what is due (a video frame's packets at once, as an encoder
+ * would) and drains every socket that epoll says is readable, with the
+ * kernel's receive timestamps (SO_TIMESTAMPNS), so the batching does not
+ * show in the jitter.
  *
  * Keyframe requests (the control channel's keyframe, RTCP PLI or FIR) are
  * answered by jumping to the clip's next IDR on the next frame: like a
