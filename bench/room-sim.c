@@ -35,8 +35,10 @@
  * of the program's upper-left quarter changes, with the monotonic time,
  * which is how the benchmark times a floor switch. The other commands on
  * stdin: "stop SITE" / "resume SITE" (the room's media stops, its control
- * channel stays, as when a room's link breaks), "stats" (one JSON line of
- * counters) and "quit". Its output on stdout is one JSON object per line.
+ * channel stays, as when a room's link breaks), "drop SITE" / "return SITE"
+ * (the room PC goes away, channel and media, and comes back, as after a
+ * reboot), "stats" (one JSON line of counters) and "quit". Its output on
+ * stdout is one JSON object per line.
  *
  * Usage: hoinghi-room-sim --hub HOST:PORT --tokens FILE [--watch N]
  *   FILE: one "SITE TOKEN" per line, one room each (hoinghictl token SITE)
@@ -1093,6 +1095,13 @@ sim_command (Sim *sim, const gchar *line)
     room->stopped = FALSE;
     if (room->joined)
       room_start_media (room);
+  } else if (room != NULL && g_str_equal (words[0], "drop")) {
+    /* the room PC goes away: its channel closes, its media stops */
+    hn_control_client_stop (room->client);
+    room->joined = FALSE;
+  } else if (room != NULL && g_str_equal (words[0], "return")) {
+    /* and comes back: it connects, says hello and is joined again */
+    hn_control_client_start (room->client);
   } else {
     g_warning ("unknown command '%s', ignoring", line);
     return;
