@@ -1,16 +1,20 @@
 # What the Python benchmarks in bench/ share: where the build and the
 # results are, the JSON a result is written as (with the machine and the
 # commit, so figures can be compared between runs), the hub's HTTP API
-# over its Unix socket, /proc readings, and stopping child processes
-# (terminate, then kill) whatever happens.
+# over its Unix socket and its event stream, /proc readings, stopping child
+# processes (terminate, then kill) whatever happens, and a hub with the
+# room simulator (hoinghi-room-sim) driven on its stdin.
 
 import http.client
 import json
 import os
 import platform
+import queue
+import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -181,3 +185,170 @@ def wait_for(what, predicate, timeout, step=0.05):
         if time.monotonic() > deadline:
             raise TimeoutError("%s: not within %.0f s" % (what, timeout))
         time.sleep(step)
+
+
+# --- a hub and the room simulator ----------------------------------------
+
+class Events:
+    """The hub's event stream (GET /api/v1/events), read by a thread: every
+    link change with the monotonic time it arrived."""
+
+    def __init__(self, sock):
+        self.cond = threading.Condition()
+        self.links = []  # (t, site, state)
+        self.state = {}
+        self.conn = UnixHTTPConnection(sock, timeout=None)
+        self.conn.request("GET", "/api/v1/events")
+        self.resp = self.conn.getresponse()
+        threading.Thread(target=self.run, daemon=True).start()
+
+    def run(self):
+        kind = None
+        try:
+            for raw in self.resp:
+                line = raw.decode().rstrip("\n")
+                if line.startswith("event: "):
+                    kind = line[7:]
+                elif line.startswith("data: ") and kind == "link":
+                    d = json.loads(line[6:])
+                    with self.cond:
+                        self.links.append((time.monotonic(), d["site"],
+                                           d["state"]))
+                        self.state[d["site"]] = d["state"]
+                        self.cond.notify_all()
+        except (OSError, ValueError, AttributeError):
+            pass  # closed by close()
+
+    def wait(self, what, predicate, timeout):
+        """Waits until PREDICATE(self) holds; returns its value."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                value = predicate(self)
+                if value:
+                    return value
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError("%s: not within %.0f s" % (what, timeout))
+                self.cond.wait(left)
+
+    def first(self, site, state, after):
+        for t, s, st in self.links:
+            if t >= after and s == site and st == state:
+                return t
+        return None
+
+    def close(self):
+        self.conn.close()
+
+
+class Sim:
+    """hoinghi-room-sim: commands on its stdin, JSON lines from its stdout
+    (read by a thread into a queue)."""
+
+    def __init__(self, children, build, hub, tokens, watch, logfile):
+        self.proc = children.popen(
+            [os.path.join(build, "bench", "hoinghi-room-sim"), "--hub", hub,
+             "--tokens", tokens, "--watch", str(watch)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=logfile,
+            text=True, bufsize=1)
+        self.lines = queue.Queue()
+        threading.Thread(target=self.run, daemon=True).start()
+
+    def run(self):
+        for line in self.proc.stdout:
+            try:
+                self.lines.put(json.loads(line))
+            except ValueError:
+                pass
+        self.lines.put(None)
+
+    def next(self, timeout):
+        try:
+            ev = self.lines.get(timeout=max(timeout, 0))
+        except queue.Empty:
+            return None
+        if ev is None:
+            raise RuntimeError("the room simulator ended; see its log")
+        return ev
+
+    def expect(self, kind, timeout, predicate=lambda ev: True):
+        """The next event of KIND that PREDICATE accepts; others are
+        dropped."""
+        deadline = time.monotonic() + timeout
+        while True:
+            ev = self.next(deadline - time.monotonic())
+            if ev is None:
+                raise TimeoutError("room simulator: no %s within %.0f s"
+                                   % (kind, timeout))
+            if ev.get("event") == kind and predicate(ev):
+                return ev
+
+    def command(self, line):
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+
+    def stats(self):
+        self.command("stats")
+        return self.expect("stats", 10)
+
+
+def drain(sock):
+    try:
+        while sock.recv(4096):
+            pass
+    except OSError:
+        pass
+
+
+def start_hub(children, build, tmp, tag, drop_in):
+    """The hub on the shipped sites.conf and DROP_IN (a sites.conf.d
+    file); returns (proc, control socket, ms to READY=1)."""
+    conf = os.path.join(tmp, "sites.conf")
+    shutil.copy(os.path.join(TOP, "sites.conf"), conf)
+    os.makedirs(conf + ".d", exist_ok=True)
+    with open(os.path.join(conf + ".d", "50-bench.conf"), "w") as f:
+        f.write(drop_in)
+    sock = os.path.join(tmp, "control-%s.sock" % tag)
+    notify_path = os.path.join(tmp, "notify-%s" % tag)
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(notify_path)
+    notify.settimeout(30)
+    logf = open(os.path.join(tmp, "hoinghid-%s.log" % tag), "a")
+    start = time.monotonic()
+    proc = children.popen(
+        [os.path.join(build, "hoinghid"), "--role", "hub", "--config", conf,
+         "--socket", sock, "--state-dir", os.path.join(tmp, "state-" + tag)],
+        env=dict(os.environ, NOTIFY_SOCKET=notify_path), stderr=logf)
+    try:
+        while "READY=1" not in notify.recv(4096).decode().split("\n"):
+            pass
+    except socket.timeout:
+        raise RuntimeError("the hub sent no READY=1 within 30 s")
+    ready_ms = 1000 * (time.monotonic() - start)
+    # read on, as systemd would: the hub goes on sending STATUS= lines,
+    # and a full socket would block it
+    notify.settimeout(None)
+    threading.Thread(target=drain, args=(notify,), daemon=True).start()
+    children.keep.append(notify)
+    return proc, sock, ready_ms
+
+
+def prepare_rooms(sock, tmp, n, tag):
+    """The first N rooms of sites.conf and their tokens, in a file for the
+    simulator."""
+    sites = [s["id"] for s in api_ok(sock, "GET", "/api/v1/sites")["sites"]
+             if s["tier"] != "hub"][:n]
+    if len(sites) < n:
+        raise RuntimeError("sites.conf has only %d rooms" % len(sites))
+    path = os.path.join(tmp, "tokens-%s" % tag)
+    with open(path, "w") as f:
+        for s in sites:
+            f.write("%s %s\n" % (s, api_ok(sock, "GET", "/api/v1/sites/%s/token"
+                                            % s)["token"]))
+    return sites, path
+
+
+def hub_address(sock):
+    status = api_ok(sock, "GET", "/api/v1/status")
+    return "127.0.0.1:%d" % status["control-port"]
