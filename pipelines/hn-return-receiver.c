@@ -7,9 +7,10 @@
  *
  *   udpsrc ─probe─▶ rtpsession ─probe─▶ rtpssrcdemux ─▶ decode branch ─▶ intervideosink
  *
- * 1. The first probe keeps only RTP from a room that joined: a packet too
- *    short or not RTP version 2, an SSRC no room announced, or a room's
- *    SSRC from another address than the room's own is dropped and counted.
+ * 1. The first probe keeps only RTP from a room that joined: a packet
+ *    that is not RTP (hn_rtp_header_parse()), an SSRC no room announced,
+ *    or a room's SSRC from another address than the room's own is dropped
+ *    and counted.
  *    It also counts each leg's packets and stamps its last arrival, which
  *    is what "down within 2 s" is measured on.
  * 2. rtpsession keeps the RFC 3550 statistics of every leg (loss, jitter),
@@ -33,6 +34,7 @@
 #include <gst/video/video.h>
 
 #include "hn-error.h"
+#include "hn-rtp-header.h"
 
 GST_DEBUG_CATEGORY_STATIC (hn_legs_debug);
 #define GST_CAT_DEFAULT hn_legs_debug
@@ -175,23 +177,22 @@ hn_return_receiver_filter_cb (GstPad *pad, GstPadProbeInfo *info, gpointer user_
   GstNetAddressMeta *meta;
   HnLegStreamState *st;
   GstMapInfo map;
-  guint32 ssrc;
+  HnRtpHeader rtp;
   gboolean accept = FALSE;
 
   if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
     return GST_PAD_PROBE_DROP;
-  if (map.size < 12 || (map.data[0] >> 6) != 2) {
+  if (!hn_rtp_header_parse (&rtp, map.data, map.size)) {
     gst_buffer_unmap (buffer, &map);
     g_mutex_lock (&self->lock);
     self->counters.malformed++;
     g_mutex_unlock (&self->lock);
     return GST_PAD_PROBE_DROP;
   }
-  ssrc = GST_READ_UINT32_BE (map.data + 8);
   meta = gst_buffer_get_net_address_meta (buffer);
 
   g_mutex_lock (&self->lock);
-  st = g_hash_table_lookup (self->by_ssrc, GUINT_TO_POINTER (ssrc));
+  st = g_hash_table_lookup (self->by_ssrc, GUINT_TO_POINTER (rtp.ssrc));
   if (st == NULL) {
     self->counters.unknown++;
   } else if (meta == NULL || !G_IS_INET_SOCKET_ADDRESS (meta->addr) ||

@@ -26,7 +26,7 @@ typedef struct {
 
 typedef struct {
   guint64 accepted;
-  guint64 malformed; /* not RTP: too short, wrong version */
+  guint64 malformed; /* not RTP (hn_rtp_header_parse()), RTCP included */
   guint64 unknown;   /* an SSRC no joined room announced */
   guint64 spoofed;   /* a joined room's SSRC from another address */
 } HnReturnCounters;
