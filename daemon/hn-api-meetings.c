@@ -11,6 +11,8 @@
 
 #include "hn-api-meetings.h"
 
+#include <string.h>
+
 #include "hn-calendar.h"
 #include "hn-util.h"
 
@@ -57,15 +59,20 @@ hn_api_meetings_list (const HnApiRequest *request, HnApiReply *reply, GError **e
   return TRUE;
 }
 
+/* --- request bodies: what a handler reads from its body, apart from the
+ * hub, so the fuzzer (tests/fuzz/fuzz-api-body.c) runs them without one.
+ * Each returns the parsed body, which owns the strings it hands out. --- */
+
 /**
- * hn_api_meetings_start:
+ * hn_api_meetings_read_start:
+ * @start: (out): the request; its strings belong to the returned body
  *
- * POST /api/v1/meetings {"id", "sites"?, "title"?, "source"?, "layout"?,
- * "monitor"?}: 201 and the new meeting; without "sites", the meeting's
- * definition in meetings.conf
+ * Reads POST /api/v1/meetings's body.
+ *
+ * Returns: (transfer full): the body, or %NULL with @error set
  */
-gboolean
-hn_api_meetings_start (const HnApiRequest *request, HnApiReply *reply, GError **error)
+JsonObject *
+hn_api_meetings_read_start (GBytes *body, HnMeetingRequest *start, GError **error)
 {
   static const HnApiMember members[] = {
     { "id", G_TYPE_STRING, TRUE, FALSE },
@@ -76,18 +83,122 @@ hn_api_meetings_start (const HnApiRequest *request, HnApiReply *reply, GError **
     { "monitor", G_TYPE_STRING, FALSE, TRUE },
     { NULL },
   };
-  g_autoptr (JsonObject) body = hn_api_parse_body (request->body, members, error);
-  HnMeetingRequest start = { NULL };
+  g_autoptr (JsonObject) object = hn_api_parse_body (body, members, error);
+
+  memset (start, 0, sizeof *start);
+  if (object == NULL)
+    return NULL;
+  start->id = hn_api_body_get_string (object, "id");
+  start->sites = hn_api_body_get_string (object, "sites");
+  start->title = hn_api_body_get_string (object, "title");
+  start->source = hn_api_body_get_string (object, "source");
+  start->layout = hn_api_body_get_string (object, "layout");
+  start->monitor = hn_api_body_get_string (object, "monitor");
+  return g_steal_pointer (&object);
+}
+
+/* a body of one string member @name: {"site"}, {"layout"} */
+static JsonObject *
+hn_api_meetings_read_string (
+    GBytes *body, const gchar *name, gboolean nullable, const gchar **value, GError **error)
+{
+  const HnApiMember members[] = {
+    { name, G_TYPE_STRING, TRUE, nullable },
+    { NULL },
+  };
+  g_autoptr (JsonObject) object = hn_api_parse_body (body, members, error);
+
+  *value = NULL;
+  if (object == NULL)
+    return NULL;
+  *value = hn_api_body_get_string (object, name);
+  return g_steal_pointer (&object);
+}
+
+/**
+ * hn_api_meetings_read_site:
+ * @site: (out): the site, never %NULL on success
+ *
+ * Reads POST /api/v1/meetings/ID/sites's body, {"site"}.
+ *
+ * Returns: (transfer full): the body, or %NULL with @error set
+ */
+JsonObject *
+hn_api_meetings_read_site (GBytes *body, const gchar **site, GError **error)
+{
+  return hn_api_meetings_read_string (body, "site", FALSE, site, error);
+}
+
+/**
+ * hn_api_meetings_read_floor:
+ * @site: (out): the site, %NULL for the chair
+ *
+ * Reads PUT /api/v1/meetings/ID/floor's body, {"site": SITE or null}.
+ *
+ * Returns: (transfer full): the body, or %NULL with @error set
+ */
+JsonObject *
+hn_api_meetings_read_floor (GBytes *body, const gchar **site, GError **error)
+{
+  return hn_api_meetings_read_string (body, "site", TRUE, site, error);
+}
+
+/**
+ * hn_api_meetings_read_layout:
+ * @layout: (out): the layout's name, not yet checked
+ *
+ * Reads PUT /api/v1/meetings/ID/layout's body, {"layout"}.
+ *
+ * Returns: (transfer full): the body, or %NULL with @error set
+ */
+JsonObject *
+hn_api_meetings_read_layout (GBytes *body, const gchar **layout, GError **error)
+{
+  return hn_api_meetings_read_string (body, "layout", FALSE, layout, error);
+}
+
+/**
+ * hn_api_meetings_read_muted:
+ * @muted: (out)
+ *
+ * Reads PUT /api/v1/meetings/ID/sites/SITE's body, {"muted": bool}.
+ *
+ * Returns: (transfer full): the body, or %NULL with @error set
+ */
+JsonObject *
+hn_api_meetings_read_muted (GBytes *body, gboolean *muted, GError **error)
+{
+  static const HnApiMember members[] = {
+    { "muted", G_TYPE_BOOLEAN, TRUE, FALSE },
+    { NULL },
+  };
+  g_autoptr (JsonObject) object = hn_api_parse_body (body, members, error);
+
+  *muted = FALSE;
+  if (object == NULL)
+    return NULL;
+  *muted = json_object_get_boolean_member (object, "muted");
+  return g_steal_pointer (&object);
+}
+
+/* --- the handlers --- */
+
+/**
+ * hn_api_meetings_start:
+ *
+ * POST /api/v1/meetings {"id", "sites"?, "title"?, "source"?, "layout"?,
+ * "monitor"?}: 201 and the new meeting; without "sites", the meeting's
+ * definition in meetings.conf
+ */
+gboolean
+hn_api_meetings_start (const HnApiRequest *request, HnApiReply *reply, GError **error)
+{
+  HnMeetingRequest start;
+  g_autoptr (JsonObject) body = hn_api_meetings_read_start (request->body, &start, error);
   HnMeeting *meeting;
 
   if (body == NULL)
     return FALSE;
-  start.id = hn_api_body_get_string (body, "id");
-  start.sites = hn_api_body_get_string (body, "sites");
-  start.title = hn_api_body_get_string (body, "title");
-  start.source = hn_api_body_get_string (body, "source");
-  start.layout = hn_api_body_get_string (body, "layout");
-  start.monitor = hn_api_body_get_string (body, "monitor");
   meeting = hn_hub_start_meeting (request->hub, &start, error);
   if (meeting == NULL)
     return FALSE;
@@ -137,15 +248,11 @@ hn_api_meetings_stop (const HnApiRequest *request, HnApiReply *reply, GError **e
 gboolean
 hn_api_meetings_add_site (const HnApiRequest *request, HnApiReply *reply, GError **error)
 {
-  static const HnApiMember members[] = {
-    { "site", G_TYPE_STRING, TRUE, FALSE },
-    { NULL },
-  };
   const gchar *id = request->params[0];
-  g_autoptr (JsonObject) body = hn_api_parse_body (request->body, members, error);
+  const gchar *site;
+  g_autoptr (JsonObject) body = hn_api_meetings_read_site (request->body, &site, error);
 
-  if (body == NULL ||
-      !hn_hub_add_site (request->hub, id, hn_api_body_get_string (body, "site"), error))
+  if (body == NULL || !hn_hub_add_site (request->hub, id, site, error))
     return FALSE;
   return hn_api_meetings_reply_meeting (request->hub, id, reply, error);
 }
@@ -173,15 +280,11 @@ hn_api_meetings_remove_site (const HnApiRequest *request, HnApiReply *reply, GEr
 gboolean
 hn_api_meetings_set_muted (const HnApiRequest *request, HnApiReply *reply, GError **error)
 {
-  static const HnApiMember members[] = {
-    { "muted", G_TYPE_BOOLEAN, TRUE, FALSE },
-    { NULL },
-  };
   const gchar *id = request->params[0];
-  g_autoptr (JsonObject) body = hn_api_parse_body (request->body, members, error);
+  gboolean muted;
+  g_autoptr (JsonObject) body = hn_api_meetings_read_muted (request->body, &muted, error);
 
-  if (body == NULL || !hn_hub_set_muted (request->hub, id, request->params[1],
-                                         json_object_get_boolean_member (body, "muted"), error))
+  if (body == NULL || !hn_hub_set_muted (request->hub, id, request->params[1], muted, error))
     return FALSE;
   return hn_api_meetings_reply_meeting (request->hub, id, reply, error);
 }
@@ -231,15 +334,11 @@ hn_api_meetings_get_floor (const HnApiRequest *request, HnApiReply *reply, GErro
 gboolean
 hn_api_meetings_set_floor (const HnApiRequest *request, HnApiReply *reply, GError **error)
 {
-  static const HnApiMember members[] = {
-    { "site", G_TYPE_STRING, TRUE, TRUE },
-    { NULL },
-  };
   const gchar *id = request->params[0];
-  g_autoptr (JsonObject) body = hn_api_parse_body (request->body, members, error);
+  const gchar *site;
+  g_autoptr (JsonObject) body = hn_api_meetings_read_floor (request->body, &site, error);
 
-  if (body == NULL ||
-      !hn_hub_set_floor (request->hub, id, hn_api_body_get_string (body, "site"), error))
+  if (body == NULL || !hn_hub_set_floor (request->hub, id, site, error))
     return FALSE;
   return hn_api_meetings_reply_meeting (request->hub, id, reply, error);
 }
@@ -253,15 +352,11 @@ hn_api_meetings_set_floor (const HnApiRequest *request, HnApiReply *reply, GErro
 gboolean
 hn_api_meetings_set_layout (const HnApiRequest *request, HnApiReply *reply, GError **error)
 {
-  static const HnApiMember members[] = {
-    { "layout", G_TYPE_STRING, TRUE, FALSE },
-    { NULL },
-  };
   const gchar *id = request->params[0];
-  g_autoptr (JsonObject) body = hn_api_parse_body (request->body, members, error);
+  const gchar *layout;
+  g_autoptr (JsonObject) body = hn_api_meetings_read_layout (request->body, &layout, error);
 
-  if (body == NULL ||
-      !hn_hub_set_layout (request->hub, id, hn_api_body_get_string (body, "layout"), error))
+  if (body == NULL || !hn_hub_set_layout (request->hub, id, layout, error))
     return FALSE;
   return hn_api_meetings_reply_meeting (request->hub, id, reply, error);
 }

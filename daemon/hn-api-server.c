@@ -457,19 +457,40 @@ hn_api_server_get_endpoint (const HnApiRequest *request, HnApiReply *reply, GErr
   return TRUE;
 }
 
-static gboolean
-hn_api_server_request_floor (const HnApiRequest *request, HnApiReply *reply, GError **error)
+/**
+ * hn_api_read_floor_request:
+ * @wanted: (out): whether the room asks for the floor or withdraws
+ *
+ * Reads an endpoint's POST /api/v1/endpoint/floor-request body, {"request": bool},
+ * without a daemon (the fuzzer calls it).
+ *
+ * Returns: (transfer full): the body, or %NULL with @error set
+ */
+JsonObject *
+hn_api_read_floor_request (GBytes *body, gboolean *wanted, GError **error)
 {
   static const HnApiMember members[] = {
     { "request", G_TYPE_BOOLEAN, TRUE, FALSE },
     { NULL },
   };
-  g_autoptr (JsonObject) body = hn_api_parse_body (request->body, members, error);
+  g_autoptr (JsonObject) object = hn_api_parse_body (body, members, error);
+
+  *wanted = FALSE;
+  if (object == NULL)
+    return NULL;
+  *wanted = json_object_get_boolean_member (object, "request");
+  return g_steal_pointer (&object);
+}
+
+static gboolean
+hn_api_server_request_floor (const HnApiRequest *request, HnApiReply *reply, GError **error)
+{
+  gboolean wanted;
+  g_autoptr (JsonObject) body = hn_api_read_floor_request (request->body, &wanted, error);
 
   if (body == NULL)
     return FALSE;
-  if (!hn_endpoint_request_floor (request->endpoint,
-                                  json_object_get_boolean_member (body, "request"), error))
+  if (!hn_endpoint_request_floor (request->endpoint, wanted, error))
     return FALSE;
   reply->json = hn_endpoint_to_json (request->endpoint);
   return TRUE;

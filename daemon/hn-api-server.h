@@ -108,5 +108,8 @@ JsonObject *hn_api_parse_body (GBytes *body,
                                const HnApiMember *members,
                                GError **error) G_GNUC_WARN_UNUSED_RESULT;
 const gchar *hn_api_body_get_string (JsonObject *body, const gchar *name);
+JsonObject *hn_api_read_floor_request (GBytes *body,
+                                       gboolean *wanted,
+                                       GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS
