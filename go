@@ -5,8 +5,11 @@
 #                 four simulated rooms in a demo meeting (socket, state and
 #                 logs under .run/); Ctrl-C stops it all
 #   ./go test     set up, build, and run every test (meson test), then the
-#                 unit and fixture tests under valgrind (no definite leaks)
-#                 and everything again under ASan+UBSan
+#                 unit, fixture and fuzz-corpus tests under valgrind (no
+#                 definite leaks), everything again under ASan+UBSan, and
+#                 each fuzz target for 30 s
+#   ./go fuzz [S] build the libFuzzer targets (clang, build-fuzz/) and run
+#                 each for S seconds (default 60)
 #   ./go ctl ...  hoinghictl against the daemon that './go run' started
 #   ./go build    set up and build only
 #   ./go asan     build with ASan+UBSan in build-asan/ and run the tests there
@@ -31,6 +34,7 @@ packages=(
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
   systemd clang-format python3 valgrind ffmpeg jq prometheus groff-base
+  clang libclang-rt-dev
 )
 
 say() { printf '==> %s\n' "$*" >&2; }
@@ -93,6 +97,45 @@ asan() {
   LSAN_OPTIONS="suppressions=$top/tests/lsan.supp:fast_unwind_on_malloc=0" \
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     run_tests build-asan --no-suite style --no-suite timed --no-suite no-asan "$@"
+}
+
+# ./go fuzz: each libFuzzer target of tests/fuzz for SECONDS, one after
+# the other (one core each), in build-fuzz/ (clang, ASan+UBSan; clang's
+# warnings are not errors there: the gcc build has -Werror). What a run
+# adds to a corpus stays in build-fuzz/corpus/TARGET for the next run; a
+# crash is written to build-fuzz/artifacts/TARGET/ and fails the run.
+fuzz() {
+  local seconds=${1:-60} exe name work art log rc=0 dirs
+  CC=clang build build-fuzz -Dwerror=false -Dfuzzing=true -Db_sanitize=address,undefined \
+    -Db_lundef=false
+  for exe in build-fuzz/tests/fuzz/fuzz-*; do
+    [ -f "$exe" ] && [ -x "$exe" ] || continue
+    name=${exe##*/}
+    work=build-fuzz/corpus/$name art=build-fuzz/artifacts/$name log=build-fuzz/$name.log
+    mkdir -p "$work" "$art"
+    dirs=("$work" "tests/fuzz/corpus/$name")
+    [ -d "tests/fuzz/reproducers/$name" ] && dirs+=("tests/fuzz/reproducers/$name")
+    [ -f "tests/fuzz/$name.dict" ] && dirs=("-dict=tests/fuzz/$name.dict" "${dirs[@]}")
+    # libFuzzer checks each input that allocates more than it frees for
+    # leaks; LeakSanitizer's own check at exit is left out, since with the
+    # fast unwinder it cannot see that a library constructor's allocation
+    # is _dl_init's (tests/lsan.supp), and the slow one costs 7x the speed
+    if ! ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+      LSAN_OPTIONS="suppressions=$top/tests/lsan.supp:leak_check_at_exit=0" \
+      UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+      "$exe" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+        -artifact_prefix="$art/" "${dirs[@]}" >"$log" 2>&1; then
+      rc=1
+      echo "fuzz: $name failed; see $log and $art/" >&2
+    fi
+    # "NAME: N runs in S s (N/s), cov: N ft: N, corpus N"
+    awk -v name="$name" '
+      / cov: / { for (i = 1; i < NF; i++) { if ($i == "cov:") cov = $(i + 1); if ($i == "ft:") ft = $(i + 1); if ($i == "corp:") corp = $(i + 1) } }
+      /^stat::number_of_executed_units:/ { runs = $2 }
+      /^stat::average_exec_per_sec:/ { rate = $2 }
+      END { printf "%s: %s runs (%s/s), cov: %s ft: %s, corpus %s\n", name, runs, rate, cov, ft, corp }' "$log"
+  done
+  return $rc
 }
 
 # ./go run: the hub on the shipped sites.conf (plus a demo drop-in that
@@ -171,11 +214,14 @@ case "$cmd" in
     setup; build build
     rc=0
     run_tests build "$@" || rc=$?
-    run_tests build --setup valgrind --suite unit --suite fixture || rc=$?
+    run_tests build --setup valgrind --suite unit --suite fixture --suite fuzz-corpus || rc=$?
     asan "$@" || rc=$?
+    fuzz 30 || rc=$?
     exit $rc ;;
   asan)
     setup; asan "$@" ;;
+  fuzz)
+    setup; fuzz "${1:-60}" ;;
   run)
     setup; build build
     demo "$@" ;;
@@ -196,7 +242,7 @@ case "$cmd" in
     # new files too, before they are committed
     git ls-files --cached --others --exclude-standard '*.c' '*.h' | xargs clang-format -i ;;
   help|-h|--help)
-    sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' ;;
+    sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//' ;;
   *)
     echo "go: unknown command '$cmd'; see ./go help" >&2; exit 1 ;;
 esac
