@@ -39,6 +39,7 @@
 #include "hn-build-config.h"
 #include "hn-error.h"
 #include "hn-request-deadline.h"
+#include "hn-util.h"
 
 struct _HnApiServer {
   GObject parent_instance;
@@ -177,12 +178,11 @@ hn_api_list_members (const HnApiMember *members)
 JsonObject *
 hn_api_parse_body (GBytes *body, const HnApiMember *members, GError **error)
 {
-  g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GError) local_error = NULL;
   g_autoptr (GList) names = NULL;
+  g_autoptr (JsonNode) root = NULL;
   const gchar *data = NULL;
   gsize size = 0;
-  JsonNode *root;
   JsonObject *object;
 
   g_return_val_if_fail (members != NULL, NULL);
@@ -195,12 +195,11 @@ hn_api_parse_body (GBytes *body, const HnApiMember *members, GError **error)
                          "the request body must be a JSON object");
     return NULL;
   }
-  if (!json_parser_load_from_data (parser, data, size, &local_error)) {
+  if (!hn_util_parse_json (data, size, &root, &local_error)) {
     g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
                  "malformed JSON in the request body: %s", local_error->message);
     return NULL;
   }
-  root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root)) {
     g_set_error_literal (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
                          "the request body must be a JSON object");

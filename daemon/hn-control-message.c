@@ -561,7 +561,6 @@ hn_control_message_validate (JsonNode *message, HnControlMessageType *type, GErr
 JsonNode *
 hn_control_message_parse (const gchar *text, gsize len, HnControlMessageType *type, GError **error)
 {
-  g_autoptr (JsonParser) parser = NULL;
   g_autoptr (JsonNode) root = NULL;
   g_autoptr (GError) local_error = NULL;
 
@@ -573,13 +572,11 @@ hn_control_message_parse (const gchar *text, gsize len, HnControlMessageType *ty
                  HN_CONTROL_MAX_MESSAGE_SIZE);
     return NULL;
   }
-  parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, len > 0 ? text : "", len, &local_error)) {
+  if (!hn_util_parse_json (len > 0 ? text : "", len, &root, &local_error)) {
     g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT, "invalid JSON: %s",
                  local_error->message);
     return NULL;
   }
-  root = json_parser_steal_root (parser);
   if (root == NULL) {
     g_set_error_literal (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT, "empty message");
     return NULL;

@@ -158,21 +158,17 @@ hn_meeting_record_parse (JsonNode *node, GError **error)
 GPtrArray *
 hn_meeting_records_from_data (const gchar *data, gssize length, GError **error)
 {
-  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (JsonNode) root = NULL;
   g_autoptr (GPtrArray) records =
       g_ptr_array_new_with_free_func ((GDestroyNotify) hn_meeting_record_free);
   g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr (GError) local_error = NULL;
-  JsonNode *root, *version, *meetings;
+  JsonNode *version, *meetings;
   JsonArray *array;
 
   g_return_val_if_fail (data != NULL, NULL);
 
-  if (!json_parser_load_from_data (parser, data, length, &local_error)) {
-    g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT, "%s", local_error->message);
+  if (!hn_util_parse_json (data, length, &root, error))
     return NULL;
-  }
-  root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root)) {
     g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT, "not a JSON object");
     return NULL;

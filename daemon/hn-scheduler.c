@@ -436,7 +436,7 @@ gboolean
 hn_scheduler_load_state (HnScheduler *self, const gchar *path, GError **error)
 {
   g_autoptr (GError) local_error = NULL;
-  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (JsonNode) root = NULL;
   g_autofree gchar *contents = NULL;
   gsize length;
   GHashTable *entries;
@@ -451,12 +451,12 @@ hn_scheduler_load_state (HnScheduler *self, const gchar *path, GError **error)
     hn_error_convert (error);
     return FALSE;
   }
-  if (!json_parser_load_from_data (parser, contents, length, &local_error)) {
+  if (!hn_util_parse_json (contents, length, &root, &local_error)) {
     g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT, "%s: corrupt scheduler state: %s",
                  path, local_error->message);
     return FALSE;
   }
-  entries = hn_scheduler_parse_state (json_parser_get_root (parser), error);
+  entries = hn_scheduler_parse_state (root, error);
   if (entries == NULL) {
     g_prefix_error (error, "%s: corrupt scheduler state: ", path);
     return FALSE;

@@ -562,6 +562,10 @@ test_api_parse_body (void)
     { "null", "the request body must be a JSON object" },
     { "{\"id\": ", "malformed JSON in the request body: " },
     { "{\"id\": \"\xff\"}", "malformed JSON in the request body: " },
+    /* json-glib 1.6 alone took the second object and leaked the first */
+    { "{\"id\": \"a\"}{\"id\": \"b\"}", "malformed JSON in the request body: " },
+    { "{\"id\": \"a\"}, {\"id\": \"b\"}",
+      "malformed JSON in the request body: 2 JSON values where one was expected" },
     { "{}", "missing member 'id' in the request body" },
     { "{\"site\": \"x\"}", "missing member 'id' in the request body" },
     { "{\"id\": \"m\", \"mutd\": true}",

@@ -10,6 +10,62 @@
 #include "hn-util.h"
 
 static void
+test_parse_json (void)
+{
+  const gchar *const refused[] = {
+    /* json-glib 1.6 took these as the last value and leaked the others */
+    "{\"a\": 1}{\"a\": 2}",
+    "[1][2]",
+    "{} {} {}",
+    /* two values with a comma: a list the caller did not ask for */
+    "{\"a\": 1}, {\"a\": 2}",
+    "1, 2",
+    /* not JSON */
+    "{\"a\": ",
+    "]",
+    "[1",
+    "var a = 1",
+    "{\"a\": \"\xff\"}",
+    "1 // x",
+  };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) root = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++) {
+    g_autofree gchar *shown = g_strescape (refused[i], NULL);
+
+    g_test_message ("%s", shown);
+    g_assert_false (hn_util_parse_json (refused[i], -1, &root, &error));
+    g_assert_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT);
+    g_assert_null (root);
+    g_clear_error (&error);
+  }
+
+  g_assert_true (hn_util_parse_json ("{\"a\": [1, {\"b\": null}]}", -1, &root, &error));
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (root));
+  g_assert_null (json_node_get_parent (root));
+  g_assert_cmpint (
+      json_array_get_length (json_object_get_array_member (json_node_get_object (root), "a")), ==,
+      2);
+  g_clear_pointer (&root, json_node_unref);
+
+  /* a length, a byte order mark, white space and a final newline */
+  g_assert_true (hn_util_parse_json ("\xef\xbb\xbf \t\"x\"\r\n garbage", 8, &root, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_node_get_string (root), ==, "x");
+  g_clear_pointer (&root, json_node_unref);
+
+  /* nothing is no value, and no error */
+  g_assert_true (hn_util_parse_json ("", 0, &root, &error));
+  g_assert_no_error (error);
+  g_assert_null (root);
+  g_assert_true (hn_util_parse_json (" \n", -1, &root, &error));
+  g_assert_no_error (error);
+  g_assert_null (root);
+}
+
+static void
 test_edit_distance (void)
 {
   g_assert_cmpuint (hn_util_edit_distance ("", ""), ==, 0);
@@ -275,6 +331,7 @@ main (int argc, char **argv)
   g_test_add_func ("/hn/util/suggest", test_suggest);
   g_test_add_func ("/hn/util/parse-uint", test_parse_uint);
   g_test_add_func ("/hn/util/format-duration", test_format_duration);
+  g_test_add_func ("/hn/util/parse-json", test_parse_json);
   g_test_add_func ("/hn/error/names", test_error_names);
   g_test_add_func ("/hn/error/http-status", test_error_http_status);
   g_test_add_func ("/hn/error/convert", test_error_convert);
