@@ -105,7 +105,7 @@ asan() {
 # adds to a corpus stays in build-fuzz/corpus/TARGET for the next run; a
 # crash is written to build-fuzz/artifacts/TARGET/ and fails the run.
 fuzz() {
-  local seconds=${1:-60} exe name work art log rc=0 dirs
+  local seconds=${1:-60} exe name work art log rc=0 args
   CC=clang build build-fuzz -Dwerror=false -Dfuzzing=true -Db_sanitize=address,undefined \
     -Db_lundef=false
   for exe in build-fuzz/tests/fuzz/fuzz-*; do
@@ -113,23 +113,24 @@ fuzz() {
     name=${exe##*/}
     work=build-fuzz/corpus/$name art=build-fuzz/artifacts/$name log=build-fuzz/$name.log
     mkdir -p "$work" "$art"
-    dirs=("$work" "tests/fuzz/corpus/$name")
-    [ -d "tests/fuzz/reproducers/$name" ] && dirs+=("tests/fuzz/reproducers/$name")
-    [ -f "tests/fuzz/$name.dict" ] && dirs=("-dict=tests/fuzz/$name.dict" "${dirs[@]}")
+    # new inputs go to the first folder, the work corpus
+    args=("$work" "tests/fuzz/corpus/$name")
+    [ -d "tests/fuzz/reproducers/$name" ] && args+=("tests/fuzz/reproducers/$name")
+    [ -f "tests/fuzz/$name.dict" ] && args=("-dict=tests/fuzz/$name.dict" "${args[@]}")
     # libFuzzer checks each input that allocates more than it frees for
     # leaks; LeakSanitizer's own check at exit is left out, since with the
     # fast unwinder it cannot see that a library constructor's allocation
-    # is _dl_init's (tests/lsan.supp), and the slow one costs 7x the speed
+    # is _dl_init's (tests/lsan.supp), and the slow one costs 7x the speed;
     # G_SLICE: a leaked GSlice chunk stays in its magazine, unseen by LSan
     if ! G_SLICE=always-malloc ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
       LSAN_OPTIONS="suppressions=$top/tests/lsan.supp:leak_check_at_exit=0" \
       UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
       "$exe" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
-        -artifact_prefix="$art/" "${dirs[@]}" >"$log" 2>&1; then
+        -artifact_prefix="$art/" "${args[@]}" >"$log" 2>&1; then
       rc=1
       echo "fuzz: $name failed; see $log and $art/" >&2
     fi
-    # "NAME: N runs in S s (N/s), cov: N ft: N, corpus N"
+    # "NAME: N runs (N/s), cov: N ft: N, corpus N/SIZE"
     awk -v name="$name" '
       / cov: / { for (i = 1; i < NF; i++) { if ($i == "cov:") cov = $(i + 1); if ($i == "ft:") ft = $(i + 1); if ($i == "corp:") corp = $(i + 1) } }
       /^stat::number_of_executed_units:/ { runs = $2 }
