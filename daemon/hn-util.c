@@ -14,6 +14,51 @@
 /* the UTF-8 byte order mark, which json-glib skips at the start */
 #define UTF8_BOM "\xef\xbb\xbf"
 
+/* Whether @data stays inside the "[" that hn_util_parse_json() puts
+ * before it: outside strings, no "]" or "}" closes more than @data opened
+ * (that would close the "[" and let a second value follow it). "/", "'"
+ * and "#" are refused outside strings: JSON has none there, and json-glib's
+ * scanner would take them for a comment or a string, which would make its
+ * idea of what is inside a string differ from the one here. */
+static gboolean
+hn_util_json_stays_inside (const gchar *data, gsize len)
+{
+  gsize depth = 0;
+  gboolean in_string = FALSE;
+
+  for (gsize i = 0; i < len; i++) {
+    if (in_string) {
+      if (data[i] == '\\')
+        i++;
+      else if (data[i] == '"')
+        in_string = FALSE;
+      continue;
+    }
+    switch (data[i]) {
+    case '"':
+      in_string = TRUE;
+      break;
+    case '[':
+    case '{':
+      depth++;
+      break;
+    case ']':
+    case '}':
+      if (depth == 0)
+        return FALSE;
+      depth--;
+      break;
+    case '/':
+    case '\'':
+    case '#':
+      return FALSE;
+    default:
+      break;
+    }
+  }
+  return TRUE;
+}
+
 /**
  * hn_util_parse_json:
  * @data: JSON text from outside (a request body, a message, a state file)
@@ -24,10 +69,11 @@
  * Parses text that must hold one JSON value. json-glib 1.6 (Debian 12)
  * takes "{…}{…}" as the second object and leaks the first (found by
  * tests/fuzz/fuzz-api-body: any peer could make the hub leak up to 64 KiB
- * a message). The text is therefore parsed inside "[" and "]": two values
- * without a comma are a syntax error there, and with one, two elements,
- * refused here; json-glib still does all the parsing. The columns in its
- * messages count the added "[" on the first line.
+ * a message). The text is therefore parsed inside "[" and "]", after a
+ * check that it cannot close the "[" itself (found by the fuzzer too:
+ * "1][2"): two values without a comma are a syntax error there, and with
+ * one, two elements, refused here; json-glib still does all the parsing.
+ * The columns in its messages count the added "[" on the first line.
  *
  * Returns: %FALSE with %HN_ERROR_INVALID_ARGUMENT and json-glib's message
  *   if @data is not one JSON value
@@ -51,13 +97,18 @@ hn_util_parse_json (const gchar *data, gssize length, JsonNode **root, GError **
     data += strlen (UTF8_BOM);
     len -= strlen (UTF8_BOM);
   }
-  /* the newline ends a comment that GScanner would let run over the "]" */
-  wrapped = g_malloc (len + 4);
+  if (!hn_util_json_stays_inside (data, len)) {
+    g_set_error_literal (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
+                         "not one JSON value: a ']' or '}' too many, or a '/', '#' or "
+                         "single quote outside a string");
+    return FALSE;
+  }
+  wrapped = g_malloc (len + 3);
   wrapped[0] = '[';
   if (len > 0)
     memcpy (wrapped + 1, data, len);
-  memcpy (wrapped + 1 + len, "\n]", 3);
-  if (!json_parser_load_from_data (parser, wrapped, len + 3, &local_error)) {
+  memcpy (wrapped + 1 + len, "]", 2);
+  if (!json_parser_load_from_data (parser, wrapped, len + 2, &local_error)) {
     g_set_error_literal (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT, local_error->message);
     return FALSE;
   }

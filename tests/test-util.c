@@ -20,6 +20,15 @@ test_parse_json (void)
     /* two values with a comma: a list the caller did not ask for */
     "{\"a\": 1}, {\"a\": 2}",
     "1, 2",
+    /* closing the "[" the parser adds, and opening a second value */
+    "1][2",
+    "]{",
+    "\"a\"]{}",
+    "{\"a\": \"]\\\"\"}]{}",
+    /* what json-glib would read as a comment or a string: not JSON either */
+    "1 /* ] [ */",
+    "'a'",
+    "# x\n1",
     /* not JSON */
     "{\"a\": ",
     "]",
@@ -48,6 +57,13 @@ test_parse_json (void)
   g_assert_cmpint (
       json_array_get_length (json_object_get_array_member (json_node_get_object (root), "a")), ==,
       2);
+  g_clear_pointer (&root, json_node_unref);
+
+  /* brackets, quotes and slashes inside a string are the string's */
+  g_assert_true (hn_util_parse_json ("{\"a\": \"]}\\\"[{/'#\"}", -1, &root, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (json_node_get_object (root), "a"), ==,
+                   "]}\"[{/'#");
   g_clear_pointer (&root, json_node_unref);
 
   /* a length, a byte order mark, white space and a final newline */
