@@ -4,7 +4,7 @@
 
 G_BEGIN_DECLS
 
-/* What every fuzz target shares (tests/fuzz/README in docs/testing.md):
+/* What every fuzz target shares (see docs/testing.md):
  * libFuzzer's entry point, made fatal warnings, a scratch folder. */
 
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
