@@ -25,6 +25,15 @@ test_parse_json (void)
     "]{",
     "\"a\"]{}",
     "{\"a\": \"]\\\"\"}]{}",
+    /* json-glib's scanner leaks on a high surrogate without a low one */
+    "[\"\\ud800\\ud\"]",
+    "\"\\ud800\\u0041\"",
+    "\"\\udbff\\udbff\"",
+    "\"\\ud800",
+    /* not a character */
+    "\"\\udc00\"",
+    "\"\\uzzzz\"",
+    "\"\\u12\"",
     /* what json-glib would read as a comment or a string: not JSON either */
     "1 /* ] [ */",
     "'a'",
@@ -57,6 +66,12 @@ test_parse_json (void)
   g_assert_cmpint (
       json_array_get_length (json_object_get_array_member (json_node_get_object (root), "a")), ==,
       2);
+  g_clear_pointer (&root, json_node_unref);
+
+  /* a surrogate pair and other escapes */
+  g_assert_true (hn_util_parse_json ("\"\\ud83d\\ude00\\u00e9\\n\\\\u\"", -1, &root, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_node_get_string (root), ==, "\xf0\x9f\x98\x80\xc3\xa9\n\\u");
   g_clear_pointer (&root, json_node_unref);
 
   /* brackets, quotes and slashes inside a string are the string's */
