@@ -33,7 +33,7 @@ packages=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libgstreamer-plugins-bad1.0-dev
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
-  systemd clang-format python3 valgrind ffmpeg jq prometheus groff-base
+  systemd clang-format python3 valgrind ffmpeg jq prometheus groff-base openssl
   clang libclang-rt-dev
 )
 
@@ -145,7 +145,7 @@ fuzz() {
 demo() {
   local run=$top/.run ctl=(build/cli/hoinghictl --socket "$top/.run/control.sock")
   local rooms=(huyen-tam-dao:0xd02020:440 tt-tam-dao:0x20a040:550 xa-dao-tru:0x2060e0:660 xa-yen-duong:0xe0c020:880)
-  local i port
+  local i port fingerprint
   pids=()
   # the demo starts its own meeting: none resumed from the last run
   rm -rf "$run/sites.conf.d" "$run/rooms" "$run/state/running-meetings.json"
@@ -167,6 +167,12 @@ video-size=320x180
 video-framerate=15
 video-bitrate=300
 CONF
+  # wss as in production: a certificate for the hub, pinned by the rooms
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+    -subj /CN=hoinghi-demo-hub -addext subjectAltName=IP:127.0.0.1 \
+    -keyout "$run/hub.key" -out "$run/hub.crt" 2>/dev/null
+  printf '[hub]\ntls-certificate=%s\ntls-key=%s\n' "$run/hub.crt" "$run/hub.key" \
+    > "$run/sites.conf.d/60-tls.conf"
   # pids is global: the EXIT trap runs after the function's locals are gone
   cleanup() { kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null; }
   trap cleanup EXIT
@@ -177,11 +183,12 @@ CONF
   for i in $(seq 100); do "${ctl[@]}" status >/dev/null 2>&1 && break; sleep 0.1; done
   port=$("${ctl[@]}" --json status | python3 -c 'import json,sys; print(json.load(sys.stdin)["control-port"])') ||
     { echo "go: the hub did not start; see $run/hoinghid.log" >&2; exit 1; }
+  fingerprint=$("${ctl[@]}" --json status | python3 -c 'import json,sys; print(json.load(sys.stdin)["control-fingerprint"])')
   for r in "${rooms[@]}"; do
     IFS=: read -r id color tone <<<"$r"
     "${ctl[@]}" token "$id" > "$run/rooms/$id.token"
     build/hoinghid --role endpoint --config "$run/rooms/$id.conf" --site "$id" --hub "127.0.0.1:$port" \
-      --token-file "$run/rooms/$id.token" --source test --test-color "$color" --test-tone "$tone" \
+      --hub-fingerprint "$fingerprint" --token-file "$run/rooms/$id.token" --source test --test-color "$color" --test-tone "$tone" \
       --sink none --socket "$run/rooms/$id.sock" --state-dir "$run/rooms/$id" \
       2>>"$run/rooms/$id.log" &
     pids+=($!)

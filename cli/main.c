@@ -531,6 +531,10 @@ status_add_hub (GPtrArray *fields, JsonObject *status)
   if (control_port >= 0 && media_port >= 0)
     fields_add (fields, "Ports", "control %" G_GINT64_FORMAT "/tcp, media %" G_GINT64_FORMAT "/udp",
                 control_port, media_port);
+  if (json_object_has_member (status, "control-fingerprint"))
+    fields_add (fields, "Control", "%s",
+                member_string (status, "control-fingerprint",
+                               "plain ws, insecure=true (a lab: nothing is encrypted)"));
 }
 
 /* The lines /api/v1/status has for a room endpoint */
@@ -663,15 +667,50 @@ verb_sites (HnCli *cli, gchar **argv, GError **error)
   return TRUE;
 }
 
+/* site rotate-secret ID: prints the new token, as token ID does */
+static gboolean
+verb_site_rotate_secret (HnCli *cli, const gchar *id, GError **error)
+{
+  g_autofree gchar *path = api_path ("sites", id, "rotate-secret", NULL);
+  g_autoptr (JsonNode) root = hn_cli_request (cli, "POST", path, NULL, error);
+  JsonObject *answer;
+  const gchar *token;
+
+  if (root == NULL)
+    return FALSE;
+  if (print_json_answer (cli, root))
+    return TRUE;
+  answer = answer_object (root, path, error);
+  if (answer == NULL)
+    return FALSE;
+  token = member_string (answer, "token", NULL);
+  if (token == NULL) {
+    g_set_error (error, HN_ERROR, HN_ERROR_FAILED,
+                 "invalid answer from hoinghid for %s: no \"token\"", path);
+    return FALSE;
+  }
+  g_print ("%s\n", token);
+  return TRUE;
+}
+
 static gboolean
 verb_site (HnCli *cli, gchar **argv, GError **error)
 {
-  g_autofree gchar *path = api_path ("sites", argv[0], NULL);
-  g_autoptr (JsonNode) root = hn_cli_get_json (cli, path, error);
+  g_autofree gchar *path = NULL;
+  g_autoptr (JsonNode) root = NULL;
   g_autoptr (GPtrArray) fields = g_ptr_array_new_with_free_func (g_free);
   JsonObject *site;
   JsonObject *media;
 
+  if (argv[1] != NULL && g_str_equal (argv[0], "rotate-secret"))
+    return verb_site_rotate_secret (cli, argv[1], error);
+  if (argv[1] != NULL) {
+    g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
+                 "unknown 'site' action '%s'; expected site ID or site rotate-secret ID", argv[0]);
+    return FALSE;
+  }
+  path = api_path ("sites", argv[0], NULL);
+  root = hn_cli_get_json (cli, path, error);
   if (root == NULL)
     return FALSE;
   if (print_json_answer (cli, root))
@@ -2122,7 +2161,8 @@ static const HnVerb verbs[] = {
   { "reload", 0, 0, NULL, NULL, verb_reload, NULL, NULL,
     "Reload sites.conf and meetings.conf, as SIGHUP does; print why when refused" },
   { "sites", 0, 0, sites_options, NULL, verb_sites, NULL, NULL, "List sites, by tier or district" },
-  { "site", 1, 1, NULL, NULL, verb_site, NULL, "ID", "Show one site" },
+  { "site", 1, 2, NULL, NULL, verb_site, NULL, "[rotate-secret] ID",
+    "Show one site, or give it a new token (the old one is refused at once)" },
   { "token", 1, 1, NULL, NULL, verb_token, NULL, "ID",
     "Print a site's token, for its endpoint.conf" },
   { "meetings", 0, 0, NULL, NULL, verb_meetings, NULL, NULL, "List the running meetings" },

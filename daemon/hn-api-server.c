@@ -308,6 +308,12 @@ hn_api_add_hub_status (HnHub *hub, JsonBuilder *b)
   json_builder_add_int_value (b, hn_hub_get_control_port (hub));
   json_builder_set_member_name (b, "media-port");
   json_builder_add_int_value (b, rtp_port);
+  /* what rooms pin (--hub-fingerprint); null: insecure=true, plain ws */
+  json_builder_set_member_name (b, "control-fingerprint");
+  if (hn_hub_get_control_fingerprint (hub) != NULL)
+    json_builder_add_string_value (b, hn_hub_get_control_fingerprint (hub));
+  else
+    json_builder_add_null_value (b);
 }
 
 /* The room's own state, as /api/v1/endpoint shows it in full */
@@ -434,6 +440,28 @@ hn_api_server_get_site_token (const HnApiRequest *request, HnApiReply *reply, GE
 {
   const gchar *id = request->params[0];
   g_autofree gchar *token = hn_hub_get_site_token (request->hub, id, error);
+  g_autoptr (JsonBuilder) b = NULL;
+
+  if (token == NULL)
+    return FALSE;
+  b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "site");
+  json_builder_add_string_value (b, id);
+  json_builder_set_member_name (b, "token");
+  json_builder_add_string_value (b, token);
+  json_builder_end_object (b);
+  reply->json = json_builder_get_root (b);
+  return TRUE;
+}
+
+/* POST sites/ID/rotate-secret: a new token for the room, the old one
+ * refused from now on; the answer is the new token, as sites/ID/token */
+static gboolean
+hn_api_server_rotate_site_secret (const HnApiRequest *request, HnApiReply *reply, GError **error)
+{
+  const gchar *id = request->params[0];
+  g_autofree gchar *token = hn_hub_rotate_site_secret (request->hub, id, error);
   g_autoptr (JsonBuilder) b = NULL;
 
   if (token == NULL)
@@ -579,6 +607,7 @@ static const HnApiRoute routes[] = {
   { "GET", "sites", HN_API_NEEDS_CONFIG, sites_query, hn_api_server_list_sites },
   { "GET", "sites/*", HN_API_NEEDS_CONFIG, NULL, hn_api_server_get_site },
   { "GET", "sites/*/token", HN_API_NEEDS_HUB, NULL, hn_api_server_get_site_token },
+  { "POST", "sites/*/rotate-secret", HN_API_NEEDS_HUB, NULL, hn_api_server_rotate_site_secret },
   { "GET", "meetings", HN_API_NEEDS_HUB, NULL, hn_api_meetings_list },
   { "POST", "meetings", HN_API_NEEDS_HUB, NULL, hn_api_meetings_start },
   { "GET", "meetings/*", HN_API_NEEDS_HUB, NULL, hn_api_meetings_get },

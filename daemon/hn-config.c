@@ -48,6 +48,9 @@ struct _HnConfig {
   gboolean api_open_monitoring;
   gchar *api_tls_certificate;
   gchar *api_tls_key;
+  gchar *control_tls_certificate;
+  gchar *control_tls_key;
+  gboolean insecure;
 };
 
 G_DEFINE_FINAL_TYPE (HnConfig, hn_config, G_TYPE_OBJECT)
@@ -55,11 +58,12 @@ G_DEFINE_FINAL_TYPE (HnConfig, hn_config, G_TYPE_OBJECT)
 #define SITE_PREFIX "site "
 #define HEALTH_PREFIX "health "
 
-static const gchar *const hub_keys[] = {
-  "listen-address", "control-port",          "media-port",
-  "program-size",   "program-framerate",     "program-video-bitrate",
-  "loss-window",    "program-audio-bitrate", NULL
-};
+static const gchar *const hub_keys[] = { "listen-address",    "control-port",
+                                         "media-port",        "program-size",
+                                         "program-framerate", "program-video-bitrate",
+                                         "loss-window",       "program-audio-bitrate",
+                                         "tls-certificate",   "tls-key",
+                                         "insecure",          NULL };
 static const gchar *const defaults_keys[] = { "media-port",    "video-size",    "video-framerate",
                                               "video-bitrate", "audio-bitrate", NULL };
 static const gchar *const site_keys[] = { "name",          "short-name",    "tier",
@@ -91,6 +95,8 @@ hn_config_finalize (GObject *object)
   g_free (self->api_token_file);
   g_free (self->api_tls_certificate);
   g_free (self->api_tls_key);
+  g_free (self->control_tls_certificate);
+  g_free (self->control_tls_key);
   g_strfreev (self->files);
   g_hash_table_unref (self->site_by_id);
   g_ptr_array_unref (self->sites);
@@ -475,8 +481,54 @@ hn_config_cross_check (HnConfigLoader *ld, GPtrArray *drafts, HnConfig *self)
                          hubs->len == 1 ? hubs->pdata[0] : NULL);
 }
 
+static gchar *
+hn_config_get_file_name (HnConfigLoader *ld, const gchar *group, const gchar *key, const gchar *dir)
+{
+  gboolean present;
+  g_autofree gchar *value = hn_config_get_string (ld, group, key, &present);
+
+  if (value == NULL)
+    return NULL;
+  return g_canonicalize_filename (value, dir);
+}
+
+/* The control channel's TLS: a certificate and its key, or insecure=true
+ * (plain ws, plain RTP) for a lab; which of the two is missing is told when
+ * the hub starts (hn_hub_new()), so that --check-config of an inventory
+ * still passes on a machine without the files */
 static void
-hn_config_read_hub (HnConfigLoader *ld, const gchar *group, HnConfig *self)
+hn_config_read_hub_tls (HnConfigLoader *ld, const gchar *group, const gchar *dir, HnConfig *self)
+{
+  gboolean present;
+  g_autofree gchar *insecure = hn_config_get_string (ld, group, "insecure", &present);
+
+  g_free (self->control_tls_certificate);
+  self->control_tls_certificate = hn_config_get_file_name (ld, group, "tls-certificate", dir);
+  g_free (self->control_tls_key);
+  self->control_tls_key = hn_config_get_file_name (ld, group, "tls-key", dir);
+  if (g_key_file_has_key (ld->kf, group, "tls-certificate", NULL) !=
+      g_key_file_has_key (ld->kf, group, "tls-key", NULL))
+    hn_conf_source_add_problem (
+        ld->src, HN_ERROR_CONFIG_MISSING_KEY, group, NULL,
+        "tls-certificate and tls-key go together; '%s' is missing",
+        g_key_file_has_key (ld->kf, group, "tls-key", NULL) ? "tls-certificate" : "tls-key");
+  if (insecure == NULL)
+    return;
+  if (g_str_equal (insecure, "true"))
+    self->insecure = TRUE;
+  else if (g_str_equal (insecure, "false"))
+    self->insecure = FALSE;
+  else
+    hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_INVALID_VALUE, group, "insecure",
+                                "'%s' is not true or false", insecure);
+  if (self->insecure && g_key_file_has_key (ld->kf, group, "tls-certificate", NULL))
+    hn_conf_source_add_problem (ld->src, HN_ERROR_CONFIG_INVALID_VALUE, group, "insecure",
+                                "insecure=true (plain ws and RTP) and tls-certificate= "
+                                "contradict each other; keep one");
+}
+
+static void
+hn_config_read_hub (HnConfigLoader *ld, const gchar *group, const gchar *dir, HnConfig *self)
 {
   gboolean present;
   g_autofree gchar *address = hn_config_get_string (ld, group, "listen-address", &present);
@@ -505,6 +557,7 @@ hn_config_read_hub (HnConfigLoader *ld, const gchar *group, HnConfig *self)
   hn_config_read_uint (ld, group, "program-video-bitrate", 64, 20000, &self->program.video_bitrate);
   hn_config_read_uint (ld, group, "program-audio-bitrate", 6, 510, &self->program.audio_bitrate);
   hn_config_read_uint (ld, group, "loss-window", 5, 120, &self->loss_window);
+  hn_config_read_hub_tls (ld, group, dir, self);
 }
 
 /* A health group's thresholds as read: each value as written (for the
@@ -717,17 +770,6 @@ hn_config_parse_listen (const gchar *text, gchar **host, guint *port)
   return TRUE;
 }
 
-static gchar *
-hn_config_get_file_name (HnConfigLoader *ld, const gchar *group, const gchar *key, const gchar *dir)
-{
-  gboolean present;
-  g_autofree gchar *value = hn_config_get_string (ld, group, key, &present);
-
-  if (value == NULL)
-    return NULL;
-  return g_canonicalize_filename (value, dir);
-}
-
 static void
 hn_config_read_api (HnConfigLoader *ld, const gchar *group, const gchar *dir, HnConfig *self)
 {
@@ -834,7 +876,7 @@ hn_config_new_from_file (const gchar *path, GError **error)
 
     if (g_str_equal (g, "hub")) {
       hn_config_check_keys (&ld, g, hub_keys);
-      hn_config_read_hub (&ld, g, self);
+      hn_config_read_hub (&ld, g, dir, self);
     } else if (g_str_equal (g, "defaults")) {
       hn_config_check_keys (&ld, g, defaults_keys);
       hn_config_read_media (&ld, g, &defaults);
@@ -1110,4 +1152,36 @@ hn_config_get_api_tls (HnConfig *self, const gchar **certificate, const gchar **
   if (key != NULL)
     *key = self->api_tls_key;
   return self->api_tls_certificate != NULL && self->api_tls_key != NULL;
+}
+
+/**
+ * hn_config_get_control_tls:
+ * @certificate: (out) (optional): the certificate file of the control
+ *   channel ([hub] tls-certificate=)
+ * @key: (out) (optional): its private key ([hub] tls-key=)
+ *
+ * Returns: whether both are set
+ */
+gboolean
+hn_config_get_control_tls (HnConfig *self, const gchar **certificate, const gchar **key)
+{
+  g_return_val_if_fail (HN_IS_CONFIG (self), FALSE);
+  if (certificate != NULL)
+    *certificate = self->control_tls_certificate;
+  if (key != NULL)
+    *key = self->control_tls_key;
+  return self->control_tls_certificate != NULL && self->control_tls_key != NULL;
+}
+
+/**
+ * hn_config_get_insecure:
+ *
+ * Returns: whether [hub] insecure=true: the lab mode with a plain ws
+ *   control channel, static tokens and plain RTP
+ */
+gboolean
+hn_config_get_insecure (HnConfig *self)
+{
+  g_return_val_if_fail (HN_IS_CONFIG (self), FALSE);
+  return self->insecure;
 }

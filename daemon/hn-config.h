@@ -44,5 +44,7 @@ const gchar *hn_config_get_api_listen (HnConfig *self, guint *port);
 const gchar *hn_config_get_api_token_file (HnConfig *self);
 gboolean hn_config_get_api_open_monitoring (HnConfig *self);
 gboolean hn_config_get_api_tls (HnConfig *self, const gchar **certificate, const gchar **key);
+gboolean hn_config_get_control_tls (HnConfig *self, const gchar **certificate, const gchar **key);
+gboolean hn_config_get_insecure (HnConfig *self);
 
 G_END_DECLS

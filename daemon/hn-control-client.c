@@ -1,6 +1,9 @@
 /* HnControlClient: a room PC's end of the control channel. It dials out to
- * the hub (so it works behind NAT), says hello with its site id, token and
- * media ports, and from the hub's welcome on passes what the hub sends
+ * the hub (so it works behind NAT) over TLS, and trusts the hub only if its
+ * certificate is the pinned one (or signed by the configured CA); plain ws
+ * only when told the network is a lab. It answers the hub's challenge with
+ * a hello holding its site id, the proof that it has the site's token (not
+ * the token) and its media ports, and from the hub's welcome on passes what the hub sends
  * (join, leave, floor, mute, keyframe) to its owner and sends stats and
  * floor requests back.
  *
@@ -27,11 +30,13 @@
 
 #include "hn-build-config.h"
 #include "hn-error.h"
+#include "hn-secrets.h"
 #include "hn-site.h"
 
 typedef enum {
   CLIENT_STOPPED,
-  CLIENT_CONNECTING,  /* TCP and the WebSocket upgrade */
+  CLIENT_CONNECTING,  /* TCP, TLS and the WebSocket upgrade */
+  CLIENT_CHALLENGED,  /* waiting for the hub's challenge */
   CLIENT_HANDSHAKING, /* hello sent, waiting for the welcome */
   CLIENT_CONNECTED,
   CLIENT_WAITING, /* for the next attempt */
@@ -45,6 +50,10 @@ struct _HnControlClient {
   gchar *label; /* "host:port", for the log */
   gchar *site;
   gchar *token;
+  gboolean insecure; /* ws://, no certificate at all (a lab) */
+  gchar *pin;        /* "sha256:…" of the hub's certificate, or NULL */
+  gchar *seen;       /* the fingerprint the hub showed on this attempt */
+  GTlsDatabase *ca;  /* nullable: the CA that signs the hub's certificate */
   HnControlHelloMedia media;
   gboolean have_media;
 
@@ -66,6 +75,10 @@ struct _HnControlClient {
   gchar *last_error;   /* why the last attempt or connection ended */
   gchar *logged_error; /* the failure last logged as a warning */
 };
+
+/* Not a close code on the wire: the client's own refusal of the hub's
+ * certificate, for hn_control_client_fail() */
+#define CLIENT_FAIL_CERTIFICATE 1
 
 G_DEFINE_FINAL_TYPE (HnControlClient, hn_control_client, G_TYPE_OBJECT)
 
@@ -161,7 +174,9 @@ hn_control_client_fail (HnControlClient *self, gushort close_code, const gchar *
   self->last_error = g_strdup (why);
   when = hn_control_format_delay (delay);
   repeat = g_strcmp0 (self->logged_error, why) == 0;
-  if (close_code == HN_CONTROL_CLOSE_AUTH_FAILED)
+  if (close_code == CLIENT_FAIL_CERTIFICATE)
+    text = g_strdup_printf ("control: hub %s: %s, retrying in %s", self->label, why, when);
+  else if (close_code == HN_CONTROL_CLOSE_AUTH_FAILED)
     text = g_strdup_printf ("control: hub %s refused site %s: %s (is its token right?), retrying "
                             "in %s",
                             self->label, self->site, why, when);
@@ -199,6 +214,22 @@ hn_control_client_violation (HnControlClient *self, const gchar *why)
   g_autofree gchar *text = g_strdup_printf ("protocol error: %s", why);
 
   hn_control_client_fail (self, HN_CONTROL_CLOSE_PROTOCOL, text);
+}
+
+/* The hub's challenge: the hello answers it with the proof of the token */
+static void
+hn_control_client_answer (HnControlClient *self, JsonNode *challenge)
+{
+  g_autofree gchar *proof = NULL;
+  g_autoptr (JsonNode) hello = NULL;
+  g_autofree gchar *text = NULL;
+
+  proof =
+      hn_secrets_compute_proof (self->token, self->site, hn_control_message_get_nonce (challenge));
+  hello = hn_control_message_new_hello (self->site, proof, HN_VERSION, &self->media);
+  text = hn_control_message_to_string (hello);
+  self->state = CLIENT_HANDSHAKING;
+  soup_websocket_connection_send_text (self->ws, text);
 }
 
 static void
@@ -246,12 +277,16 @@ hn_control_client_message_cb (SoupWebsocketConnection *ws,
     hn_control_client_violation (self, error->message);
     return;
   }
+  if (self->state == CLIENT_CHALLENGED && mtype == HN_CONTROL_MESSAGE_CHALLENGE) {
+    hn_control_client_answer (self, message);
+    return;
+  }
   if (self->state == CLIENT_HANDSHAKING && mtype == HN_CONTROL_MESSAGE_WELCOME) {
     hn_control_client_welcome (self, message);
     return;
   }
   if (self->state != CLIENT_CONNECTED || mtype == HN_CONTROL_MESSAGE_WELCOME ||
-      hn_control_message_type_is_from_endpoint (mtype)) {
+      mtype == HN_CONTROL_MESSAGE_CHALLENGE || hn_control_message_type_is_from_endpoint (mtype)) {
     g_autofree gchar *why =
         g_strdup_printf ("unexpected '%s' message", hn_control_message_type_to_string (mtype));
 
@@ -327,7 +362,47 @@ hn_control_client_connect_timeout_cb (gpointer user_data)
 typedef struct {
   HnControlClient *self;
   GCancellable *cancellable;
+  SoupMessage *msg;
 } HnControlConnectData;
+
+/* With a pin, the session has no CA database: every certificate fails
+ * validation and comes here, where only the pinned one is let through. */
+static gboolean
+hn_control_client_accept_certificate_cb (SoupMessage *msg,
+                                         GTlsCertificate *certificate,
+                                         GTlsCertificateFlags errors,
+                                         gpointer user_data)
+{
+  HnControlClient *self = user_data;
+
+  g_free (self->seen);
+  self->seen = hn_secrets_get_certificate_fingerprint (certificate);
+  return self->pin != NULL && g_str_equal (self->seen, self->pin);
+}
+
+/* Whether the TLS connection that @msg went over is to the right hub: a
+ * certificate that validated against the CA database is checked against
+ * the pin too. Sets @why otherwise. */
+static gboolean
+hn_control_client_check_peer (HnControlClient *self, SoupMessage *msg, gchar **why)
+{
+  GTlsCertificate *certificate;
+
+  if (self->insecure)
+    return TRUE;
+  certificate = soup_message_get_tls_peer_certificate (msg);
+  if (certificate == NULL) {
+    *why = g_strdup ("no TLS certificate from the hub");
+    return FALSE;
+  }
+  g_free (self->seen);
+  self->seen = hn_secrets_get_certificate_fingerprint (certificate);
+  if (self->pin != NULL && !g_str_equal (self->seen, self->pin)) {
+    *why = g_strdup_printf ("its certificate %s is not the pinned %s", self->seen, self->pin);
+    return FALSE;
+  }
+  return TRUE;
+}
 
 static void
 hn_control_client_connect_cb (GObject *source, GAsyncResult *result, gpointer user_data)
@@ -335,24 +410,46 @@ hn_control_client_connect_cb (GObject *source, GAsyncResult *result, gpointer us
   HnControlConnectData *cd = user_data;
   g_autoptr (HnControlClient) self = cd->self;
   g_autoptr (GCancellable) cancellable = cd->cancellable;
+  g_autoptr (SoupMessage) msg = cd->msg;
   g_autoptr (GError) error = NULL;
   g_autoptr (SoupWebsocketConnection) ws = NULL;
   g_autoptr (JsonNode) hello = NULL;
   g_autofree gchar *text = NULL;
+  g_autofree gchar *why = NULL;
 
   g_free (cd);
   ws = soup_session_websocket_connect_finish (SOUP_SESSION (source), result, &error);
+  g_signal_handlers_disconnect_by_data (msg, self);
   /* a stale attempt: the client moved on (stop, timeout) and cancelled it */
   if (g_cancellable_is_cancelled (cancellable) || cancellable != self->cancellable)
     return;
   g_clear_object (&self->cancellable);
+  if (ws == NULL && g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE) &&
+      self->pin != NULL && self->seen != NULL) {
+    why = g_strdup_printf ("refusing it: its certificate %s is not the pinned %s", self->seen,
+                           self->pin);
+    hn_control_client_fail (self, CLIENT_FAIL_CERTIFICATE, why);
+    return;
+  }
+  if (ws == NULL && g_error_matches (error, G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE)) {
+    why = g_strdup_printf ("refusing it: %s (certificate %s)", error->message,
+                           self->seen != NULL ? self->seen : "unknown");
+    hn_control_client_fail (self, CLIENT_FAIL_CERTIFICATE, why);
+    return;
+  }
   if (ws == NULL) {
     hn_control_client_fail (self, 0, error->message);
     return;
   }
+  if (!hn_control_client_check_peer (self, msg, &why)) {
+    g_autofree gchar *refusal = g_strdup_printf ("refusing it: %s", why);
+
+    soup_websocket_connection_close (ws, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "certificate");
+    hn_control_client_fail (self, CLIENT_FAIL_CERTIFICATE, refusal);
+    return;
+  }
 
   self->ws = g_steal_pointer (&ws);
-  self->state = CLIENT_HANDSHAKING;
   self->last_heard_usec = g_get_monotonic_time ();
   soup_websocket_connection_set_max_incoming_payload_size (self->ws, HN_CONTROL_MAX_MESSAGE_SIZE);
   soup_websocket_connection_set_keepalive_interval (self->ws, self->keepalive_s);
@@ -363,9 +460,8 @@ hn_control_client_connect_cb (GObject *source, GAsyncResult *result, gpointer us
   self->liveness_id =
       g_timeout_add_seconds (self->keepalive_s, hn_control_client_liveness_cb, self);
 
-  hello = hn_control_message_new_hello (self->site, self->token, HN_VERSION, &self->media);
-  text = hn_control_message_to_string (hello);
-  soup_websocket_connection_send_text (self->ws, text);
+  /* the hub speaks first: its challenge */
+  self->state = CLIENT_CHALLENGED;
 }
 
 static void
@@ -376,13 +472,17 @@ hn_control_client_connect (HnControlClient *self)
   HnControlConnectData *cd;
   const gchar *protocols[] = { HN_CONTROL_PROTOCOL, NULL };
 
-  uri = g_uri_join (G_URI_FLAGS_NONE, "ws", NULL, self->host, self->port, HN_CONTROL_PATH, NULL,
-                    NULL);
+  uri = g_uri_join (G_URI_FLAGS_NONE, self->insecure ? "ws" : "wss", NULL, self->host, self->port,
+                    HN_CONTROL_PATH, NULL, NULL);
   msg = soup_message_new ("GET", uri);
   if (msg == NULL) {
     hn_control_client_fail (self, 0, "not a valid hub address");
     return;
   }
+  g_clear_pointer (&self->seen, g_free);
+  if (self->pin != NULL)
+    g_signal_connect (msg, "accept-certificate",
+                      G_CALLBACK (hn_control_client_accept_certificate_cb), self);
   g_debug ("control: connecting to hub %s", self->label);
   self->state = CLIENT_CONNECTING;
   self->cancellable = g_cancellable_new ();
@@ -391,6 +491,7 @@ hn_control_client_connect (HnControlClient *self)
   cd = g_new0 (HnControlConnectData, 1);
   cd->self = g_object_ref (self);
   cd->cancellable = g_object_ref (self->cancellable);
+  cd->msg = g_object_ref (msg);
   soup_session_websocket_connect_async (self->session, msg, NULL, (gchar **) protocols,
                                         G_PRIORITY_DEFAULT, self->cancellable,
                                         hn_control_client_connect_cb, cd);
@@ -426,6 +527,9 @@ hn_control_client_finalize (GObject *object)
   g_free (self->hub_version);
   g_free (self->last_error);
   g_free (self->logged_error);
+  g_free (self->pin);
+  g_free (self->seen);
+  g_clear_object (&self->ca);
 
   G_OBJECT_CLASS (hn_control_client_parent_class)->finalize (object);
 }
@@ -526,6 +630,50 @@ hn_control_client_set_hello_media (HnControlClient *self, const HnControlHelloMe
 
   self->media = *media;
   self->have_media = TRUE;
+}
+
+/**
+ * hn_control_client_set_tls:
+ * @pin: (nullable): the fingerprint of the hub's certificate, in the form
+ *   of hn_secrets_get_certificate_fingerprint(): only that certificate is
+ *   trusted, whoever signed it
+ * @ca: (nullable): the CA that signs the hub's certificate (which must
+ *   then also name the hub's address)
+ *
+ * How the hub is trusted, for connections made from now on. With neither,
+ * the system's CAs are. Give @pin or @ca, or both (then the certificate
+ * must pass both).
+ */
+void
+hn_control_client_set_tls (HnControlClient *self, const gchar *pin, GTlsDatabase *ca)
+{
+  g_return_if_fail (HN_IS_CONTROL_CLIENT (self));
+  g_return_if_fail (ca == NULL || G_IS_TLS_DATABASE (ca));
+
+  self->insecure = FALSE;
+  g_free (self->pin);
+  self->pin = g_strdup (pin);
+  g_set_object (&self->ca, ca);
+  if (ca != NULL)
+    soup_session_set_tls_database (self->session, ca);
+  else if (pin != NULL)
+    soup_session_set_tls_database (self->session, NULL);
+}
+
+/**
+ * hn_control_client_set_insecure:
+ *
+ * Plain ws from the next connection on: no TLS, nothing to trust. For labs
+ * and tests only.
+ */
+void
+hn_control_client_set_insecure (HnControlClient *self)
+{
+  g_return_if_fail (HN_IS_CONTROL_CLIENT (self));
+
+  self->insecure = TRUE;
+  g_clear_pointer (&self->pin, g_free);
+  g_clear_object (&self->ca);
 }
 
 /**

@@ -1,6 +1,6 @@
 #pragma once
 
-#include <glib-object.h>
+#include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
 #include "hn-control-message.h"
@@ -24,6 +24,8 @@ HnControlClient *hn_control_client_new (const gchar *hub_host,
                                         const gchar *token) G_GNUC_WARN_UNUSED_RESULT;
 
 void hn_control_client_set_hello_media (HnControlClient *self, const HnControlHelloMedia *media);
+void hn_control_client_set_tls (HnControlClient *self, const gchar *pin, GTlsDatabase *ca);
+void hn_control_client_set_insecure (HnControlClient *self);
 void hn_control_client_set_backoff (HnControlClient *self, guint min_ms, guint max_ms);
 void hn_control_client_set_keepalive (HnControlClient *self, guint interval_s);
 

@@ -1,4 +1,5 @@
-/* The messages of the control channel (hoinghi-control-1): building them,
+/* The messages of the control channel (hoinghi-control-2, and -1 for old
+ * rooms in a lab): building them,
  * and checking what arrives against one table per type before anything
  * reads it.
  *
@@ -37,25 +38,22 @@ struct _Member {
   gint64 min;
   gint64 max;
   const Member *nested;
+  gboolean optional;
 };
 
 #define PORT(n)                                                                                    \
   {                                                                                                \
-    n, KIND_UINT, 1, 65535, NULL                                                                   \
+    n, KIND_UINT, 1, 65535, NULL, FALSE                                                            \
   }
 #define SSRC(n)                                                                                    \
   {                                                                                                \
-    n, KIND_UINT, 0, G_MAXUINT32, NULL                                                             \
+    n, KIND_UINT, 0, G_MAXUINT32, NULL, FALSE                                                      \
   }
 
 static const Member hello_media_members[] = {
-  PORT ("video-rtp-port"),
-  PORT ("video-rtcp-port"),
-  PORT ("audio-rtp-port"),
-  PORT ("audio-rtcp-port"),
-  SSRC ("video-ssrc"),
-  SSRC ("audio-ssrc"),
-  { NULL },
+  PORT ("video-rtp-port"),        PORT ("video-rtcp-port"), PORT ("audio-rtp-port"),
+  PORT ("audio-rtcp-port"),       SSRC ("video-ssrc"),      SSRC ("audio-ssrc"),
+  { NULL, 0, 0, 0, NULL, FALSE },
 };
 
 static const Member join_media_members[] = {
@@ -63,59 +61,67 @@ static const Member join_media_members[] = {
   PORT ("hub-rtcp-port"),
   PORT ("program-video-rtcp-port"),
   PORT ("program-audio-rtcp-port"),
-  { "video-size", KIND_VIDEO_SIZE, 0, 0, NULL },
+  { "video-size", KIND_VIDEO_SIZE, 0, 0, NULL, FALSE },
   /* the ranges of sites.conf */
-  { "video-framerate", KIND_UINT, 1, 60, NULL },
-  { "video-bitrate", KIND_UINT, 64, 20000, NULL },
-  { "audio-bitrate", KIND_UINT, 6, 510, NULL },
-  { NULL },
+  { "video-framerate", KIND_UINT, 1, 60, NULL, FALSE },
+  { "video-bitrate", KIND_UINT, 64, 20000, NULL, FALSE },
+  { "audio-bitrate", KIND_UINT, 6, 510, NULL, FALSE },
+  { NULL, 0, 0, 0, NULL, FALSE },
 };
 
+/* a hello carries a proof (hoinghi-control-2) or, from an old room in a
+ * lab, its token (hoinghi-control-1): exactly one of the two */
 static const Member hello_members[] = {
-  { "site", KIND_SITE_ID, 0, 0, NULL },
-  { "token", KIND_STRING, 0, 0, NULL },
-  { "version", KIND_STRING, 0, 0, NULL },
-  { "media", KIND_NESTED, 0, 0, hello_media_members },
-  { NULL },
+  { "site", KIND_SITE_ID, 0, 0, NULL, FALSE },
+  { "token", KIND_STRING, 0, 0, NULL, TRUE },
+  { "proof", KIND_STRING, 0, 0, NULL, TRUE },
+  { "version", KIND_STRING, 0, 0, NULL, FALSE },
+  { "media", KIND_NESTED, 0, 0, hello_media_members, FALSE },
+  { NULL, 0, 0, 0, NULL, FALSE },
 };
 
 static const Member stats_members[] = {
-  { "stats", KIND_OBJECT, 0, 0, NULL },
-  { NULL },
+  { "stats", KIND_OBJECT, 0, 0, NULL, FALSE },
+  { NULL, 0, 0, 0, NULL, FALSE },
 };
 
 static const Member no_members[] = {
-  { NULL },
+  { NULL, 0, 0, 0, NULL, FALSE },
+};
+
+static const Member challenge_members[] = {
+  { "nonce", KIND_STRING, 0, 0, NULL, FALSE },
+  { NULL, 0, 0, 0, NULL, FALSE },
 };
 
 static const Member welcome_members[] = {
-  { "site", KIND_SITE_ID, 0, 0, NULL },
-  { "hub-version", KIND_STRING, 0, 0, NULL },
-  { NULL },
+  { "site", KIND_SITE_ID, 0, 0, NULL, FALSE },
+  { "hub-version", KIND_STRING, 0, 0, NULL, FALSE },
+  { NULL, 0, 0, 0, NULL, FALSE },
 };
 
 static const Member join_members[] = {
-  { "meeting", KIND_STRING, 0, 0, NULL },
-  { "title", KIND_TEXT, 0, 0, NULL },
-  { "media", KIND_NESTED, 0, 0, join_media_members },
-  { NULL },
+  { "meeting", KIND_STRING, 0, 0, NULL, FALSE },
+  { "title", KIND_TEXT, 0, 0, NULL, FALSE },
+  { "media", KIND_NESTED, 0, 0, join_media_members, FALSE },
+  { NULL, 0, 0, 0, NULL, FALSE },
 };
 
 static const Member leave_members[] = {
-  { "meeting", KIND_STRING, 0, 0, NULL },
-  { NULL },
+  { "meeting", KIND_STRING, 0, 0, NULL, FALSE },
+  { NULL, 0, 0, 0, NULL, FALSE },
 };
 
 static const Member floor_members[] = {
-  { "meeting", KIND_STRING, 0, 0, NULL },
-  { "site", KIND_SITE_ID_OR_NULL, 0, 0, NULL },
-  { NULL },
+  { "meeting", KIND_STRING, 0, 0, NULL, FALSE },
+  { "site", KIND_SITE_ID_OR_NULL, 0, 0, NULL, FALSE },
+  { NULL, 0, 0, 0, NULL, FALSE },
 };
 
 static const Member mute_members[] = {
-  { "meeting", KIND_STRING, 0, 0, NULL },
-  { "muted", KIND_BOOLEAN, 0, 0, NULL },
-  { NULL },
+  { "meeting", KIND_STRING, 0, 0, NULL, FALSE },
+  { "muted", KIND_BOOLEAN, 0, 0, NULL, FALSE },
+  { NULL, 0, 0, 0, NULL, FALSE },
 };
 
 static const struct {
@@ -127,6 +133,7 @@ static const struct {
   [HN_CONTROL_MESSAGE_STATS] = { "stats", TRUE, stats_members },
   [HN_CONTROL_MESSAGE_FLOOR_REQUEST] = { "floor-request", TRUE, no_members },
   [HN_CONTROL_MESSAGE_FLOOR_CANCEL] = { "floor-cancel", TRUE, no_members },
+  [HN_CONTROL_MESSAGE_CHALLENGE] = { "challenge", FALSE, challenge_members },
   [HN_CONTROL_MESSAGE_WELCOME] = { "welcome", FALSE, welcome_members },
   [HN_CONTROL_MESSAGE_JOIN] = { "join", FALSE, join_members },
   [HN_CONTROL_MESSAGE_LEAVE] = { "leave", FALSE, leave_members },
@@ -222,9 +229,15 @@ hn_control_message_new (HnControlMessageType type)
   return hn_control_node_take (hn_control_object_new (type));
 }
 
+/**
+ * hn_control_message_new_hello:
+ * @proof: the answer to the hub's challenge (hn_secrets_compute_proof())
+ *
+ * Returns: (transfer full): a hello of hoinghi-control-2
+ */
 JsonNode *
 hn_control_message_new_hello (const gchar *site,
-                              const gchar *token,
+                              const gchar *proof,
                               const gchar *version,
                               const HnControlHelloMedia *media)
 {
@@ -232,13 +245,13 @@ hn_control_message_new_hello (const gchar *site,
   JsonObject *m;
 
   g_return_val_if_fail (site != NULL, NULL);
-  g_return_val_if_fail (token != NULL, NULL);
+  g_return_val_if_fail (proof != NULL, NULL);
   g_return_val_if_fail (version != NULL, NULL);
   g_return_val_if_fail (media != NULL, NULL);
 
   obj = hn_control_object_new (HN_CONTROL_MESSAGE_HELLO);
   json_object_set_string_member (obj, "site", site);
-  json_object_set_string_member (obj, "token", token);
+  json_object_set_string_member (obj, "proof", proof);
   json_object_set_string_member (obj, "version", version);
   m = json_object_new ();
   json_object_set_int_member (m, "video-rtp-port", media->video_rtp_port);
@@ -265,6 +278,18 @@ hn_control_message_new_stats (JsonObject *stats)
 
   obj = hn_control_object_new (HN_CONTROL_MESSAGE_STATS);
   json_object_set_object_member (obj, "stats", json_object_ref (stats));
+  return hn_control_node_take (obj);
+}
+
+JsonNode *
+hn_control_message_new_challenge (const gchar *nonce)
+{
+  JsonObject *obj;
+
+  g_return_val_if_fail (nonce != NULL, NULL);
+
+  obj = hn_control_object_new (HN_CONTROL_MESSAGE_CHALLENGE);
+  json_object_set_string_member (obj, "nonce", nonce);
   return hn_control_node_take (obj);
 }
 
@@ -411,6 +436,8 @@ hn_control_check_object (const gchar *type_name,
   }
   for (const Member *m = members; m->name != NULL; m++) {
     node = json_object_get_member (obj, m->name);
+    if (node == NULL && m->optional)
+      continue;
     if (node == NULL) {
       g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
                    "'%s' message: missing member '%s%s'", type_name, prefix, m->name);
@@ -535,6 +562,12 @@ hn_control_message_validate (JsonNode *message, HnControlMessageType *type, GErr
     HnControlHelloMedia media;
 
     hn_control_message_get_hello_media (message, &media);
+    if (json_object_has_member (obj, "token") == json_object_has_member (obj, "proof")) {
+      g_set_error_literal (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
+                           "'hello' message: exactly one of the members 'proof' and 'token' "
+                           "is required");
+      return FALSE;
+    }
     if (media.video_ssrc == media.audio_ssrc) {
       g_set_error_literal (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
                            "'hello' message: media.video-ssrc and media.audio-ssrc must differ");
@@ -730,12 +763,39 @@ hn_control_message_get_version (JsonNode *message)
                                                                               : "hub-version");
 }
 
+/**
+ * hn_control_message_get_token:
+ *
+ * Returns: (nullable): the token of an old room's hello, %NULL in a hello
+ *   with a proof
+ */
 const gchar *
 hn_control_message_get_token (JsonNode *message)
 {
   JsonObject *obj = hn_control_message_object (message, BIT (HELLO));
 
-  return obj != NULL ? json_object_get_string_member (obj, "token") : NULL;
+  return obj != NULL ? json_object_get_string_member_with_default (obj, "token", NULL) : NULL;
+}
+
+/**
+ * hn_control_message_get_proof:
+ *
+ * Returns: (nullable): the proof of a hello, %NULL in an old room's hello
+ */
+const gchar *
+hn_control_message_get_proof (JsonNode *message)
+{
+  JsonObject *obj = hn_control_message_object (message, BIT (HELLO));
+
+  return obj != NULL ? json_object_get_string_member_with_default (obj, "proof", NULL) : NULL;
+}
+
+const gchar *
+hn_control_message_get_nonce (JsonNode *message)
+{
+  JsonObject *obj = hn_control_message_object (message, BIT (CHALLENGE));
+
+  return obj != NULL ? json_object_get_string_member (obj, "nonce") : NULL;
 }
 
 const gchar *

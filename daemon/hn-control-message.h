@@ -7,20 +7,30 @@ G_BEGIN_DECLS
 
 /*
  * The control channel: a WebSocket from each room PC (endpoint) to the hub,
- * ws://HUB:CONTROL-PORT/api/v1/control, subprotocol "hoinghi-control-1".
- * Every frame is a text frame holding one JSON object with a "type" member;
- * members that a type does not have are refused, as are binary frames and
- * messages larger than 64 KiB. The endpoint speaks first (hello); the hub
- * answers welcome, or closes with 4001.
+ * wss://HUB:CONTROL-PORT/api/v1/control (ws:// only with insecure=true on
+ * both sides), subprotocol "hoinghi-control-2". Every frame is a text frame
+ * holding one JSON object with a "type" member; members that a type does
+ * not have are refused, as are binary frames and messages larger than
+ * 64 KiB. The hub speaks first (challenge, a fresh nonce); the endpoint
+ * answers hello with a proof (hn_secrets_compute_proof() of its token and
+ * the nonce, so the token never crosses the wire and a captured hello is
+ * worth nothing on another connection); the hub answers welcome, or closes
+ * with 4001.
+ *
+ * "hoinghi-control-1", the protocol before challenges, is still spoken by
+ * a hub with insecure=true, for old rooms and simulators in a lab: there
+ * the endpoint speaks first, with a hello holding its token instead of a
+ * proof, and there is no challenge.
  *
  * endpoint -> hub
- *   hello          {site, token, version, media: {video-rtp-port,
+ *   hello          {site, proof (or token), version, media: {video-rtp-port,
  *                   video-rtcp-port, audio-rtp-port, audio-rtcp-port,
  *                   video-ssrc, audio-ssrc}}
  *   stats          {stats: {...any object...}}
  *   floor-request  {}
  *   floor-cancel   {}
  * hub -> endpoint
+ *   challenge      {nonce}
  *   welcome        {site, hub-version}
  *   join           {meeting, title, media: {hub-rtp-port, hub-rtcp-port,
  *                   program-video-rtcp-port, program-audio-rtcp-port,
@@ -33,7 +43,8 @@ G_BEGIN_DECLS
  */
 
 #define HN_CONTROL_PATH "/api/v1/control"
-#define HN_CONTROL_PROTOCOL "hoinghi-control-1"
+#define HN_CONTROL_PROTOCOL "hoinghi-control-2"
+#define HN_CONTROL_PROTOCOL_LEGACY "hoinghi-control-1"
 #define HN_CONTROL_MAX_MESSAGE_SIZE (64 * 1024)
 /* Both ends ping this often (seconds); a peer silent for three intervals
  * is dropped */
@@ -44,8 +55,9 @@ G_BEGIN_DECLS
  * @HN_CONTROL_CLOSE_PROTOCOL: the peer broke the protocol (an invalid or
  *   unexpected message, a binary frame, no hello in time); the reason says
  *   how
- * @HN_CONTROL_CLOSE_AUTH_FAILED: unknown site or wrong token ("authentication
- *   failed"; the hub does not say which)
+ * @HN_CONTROL_CLOSE_AUTH_FAILED: unknown site, wrong proof or token, or a
+ *   token where a proof is required ("authentication failed"; the hub does
+ *   not say which)
  * @HN_CONTROL_CLOSE_REPLACED: a newer connection for the same site took over
  * @HN_CONTROL_CLOSE_TIMEOUT: nothing heard from the peer for three
  *   keepalive intervals
@@ -66,6 +78,7 @@ typedef enum {
   HN_CONTROL_MESSAGE_FLOOR_REQUEST,
   HN_CONTROL_MESSAGE_FLOOR_CANCEL,
   /* hub -> endpoint */
+  HN_CONTROL_MESSAGE_CHALLENGE,
   HN_CONTROL_MESSAGE_WELCOME,
   HN_CONTROL_MESSAGE_JOIN,
   HN_CONTROL_MESSAGE_LEAVE,
@@ -119,10 +132,11 @@ gboolean hn_control_message_type_is_from_endpoint (HnControlMessageType type);
  * do) */
 JsonNode *hn_control_message_new (HnControlMessageType type) G_GNUC_WARN_UNUSED_RESULT;
 JsonNode *hn_control_message_new_hello (const gchar *site,
-                                        const gchar *token,
+                                        const gchar *proof,
                                         const gchar *version,
                                         const HnControlHelloMedia *media) G_GNUC_WARN_UNUSED_RESULT;
 JsonNode *hn_control_message_new_stats (JsonObject *stats) G_GNUC_WARN_UNUSED_RESULT;
+JsonNode *hn_control_message_new_challenge (const gchar *nonce) G_GNUC_WARN_UNUSED_RESULT;
 JsonNode *hn_control_message_new_welcome (const gchar *site,
                                           const gchar *hub_version) G_GNUC_WARN_UNUSED_RESULT;
 JsonNode *hn_control_message_new_join (const gchar *meeting,
@@ -153,6 +167,8 @@ const gchar *hn_control_message_get_site (JsonNode *message);    /* hello, welco
 const gchar *hn_control_message_get_meeting (JsonNode *message); /* join, leave, floor, mute */
 const gchar *hn_control_message_get_version (JsonNode *message); /* hello, welcome */
 const gchar *hn_control_message_get_token (JsonNode *message);   /* hello */
+const gchar *hn_control_message_get_proof (JsonNode *message);   /* hello */
+const gchar *hn_control_message_get_nonce (JsonNode *message);   /* challenge */
 const gchar *hn_control_message_get_title (JsonNode *message);   /* join */
 gboolean hn_control_message_get_muted (JsonNode *message);       /* mute */
 JsonObject *hn_control_message_get_stats (JsonNode *message);    /* stats */

@@ -1,8 +1,13 @@
 /* HnControlServer: the hub's end of the control channel, the WebSocket on
  * which every room PC (endpoint) keeps a connection open to the hub.
  *
- * It authenticates each connection by its first message, a hello with the
- * site's id and token (hn-secrets.h), keeps one record per online site
+ * It speaks TLS (wss) with the certificate it is given, and plain ws only
+ * when its owner says the network is a lab (hn_control_server_set_insecure()).
+ * It authenticates each connection by challenge and response: it sends a
+ * fresh nonce, and the room's hello must carry the HMAC of that nonce
+ * under the site's token (hn-secrets.h). The token itself never crosses
+ * the wire, and a hello captured on one connection proves nothing on
+ * another; a proof seen before is logged as a replay. It keeps one record per online site
  * (its address, software version and media ports), tells its owner when a
  * site comes online or goes offline, passes on what sites send (stats and
  * floor requests), and sends them what the hub decides. It knows nothing
@@ -46,7 +51,9 @@ typedef struct {
   SoupWebsocketConnection *ws;
   HnControlPeerState state;
   gchar *address;
-  gchar *site; /* set by the hello */
+  gchar *nonce;    /* the challenge sent, for hoinghi-control-2 */
+  gboolean legacy; /* hoinghi-control-1: a token in the hello, no challenge */
+  gchar *site;     /* set by the hello */
   gchar *version;
   HnControlHelloMedia media;
   gint64 connected_usec;
@@ -68,7 +75,15 @@ struct _HnControlServer {
   GHashTable *online;      /* site id -> HnControlPeer (in peers) */
   guint keepalive_s;
   guint hello_timeout_ms;
+  GTlsCertificate *tls;    /* nullable: plain ws */
+  gboolean insecure;       /* a lab: hoinghi-control-1 and its static tokens too */
+  GHashTable *used_proofs; /* set of the proofs accepted, to name replays */
+  GQueue used_order;       /* the same, oldest first, to bound the set */
 };
+
+/* How many accepted proofs are remembered to tell a replay from a wrong
+ * token in the log (a replay is refused either way: its nonce is stale) */
+#define USED_PROOFS_MAX 4096
 
 G_DEFINE_FINAL_TYPE (HnControlServer, hn_control_server, G_TYPE_OBJECT)
 
@@ -111,6 +126,7 @@ hn_control_peer_free (HnControlPeer *peer)
   hn_control_ws_release (g_steal_pointer (&peer->ws), SOUP_WEBSOCKET_CLOSE_GOING_AWAY,
                          "hub shutting down");
   g_free (peer->address);
+  g_free (peer->nonce);
   g_free (peer->site);
   g_free (peer->version);
   g_free (peer);
@@ -200,6 +216,7 @@ static void
 hn_control_server_hello (HnControlServer *self, HnControlPeer *peer, JsonNode *hello)
 {
   const gchar *site = hn_control_message_get_site (hello);
+  const gchar *proof = hn_control_message_get_proof (hello);
   const gchar *refusal = NULL;
   g_autoptr (JsonNode) welcome = NULL;
   g_autofree gchar *text = NULL;
@@ -207,8 +224,15 @@ hn_control_server_hello (HnControlServer *self, HnControlPeer *peer, JsonNode *h
 
   if (!g_hash_table_contains (self->known_sites, site))
     refusal = "unknown site";
-  else if (!hn_secrets_check_site_token (self->secrets, site, hn_control_message_get_token (hello)))
+  else if (peer->legacy &&
+           !hn_secrets_check_site_token (self->secrets, site, hn_control_message_get_token (hello)))
     refusal = "wrong token";
+  else if (!peer->legacy && proof == NULL)
+    refusal = "a token instead of a proof (an old hoinghi?)";
+  else if (!peer->legacy && g_hash_table_contains (self->used_proofs, proof))
+    refusal = "replayed hello (its proof was used before)";
+  else if (!peer->legacy && !hn_secrets_check_site_proof (self->secrets, site, peer->nonce, proof))
+    refusal = "wrong token (the proof does not match)";
   if (refusal != NULL) {
     /* the peer learns only that it failed, not whether the site exists */
     hn_control_log_site (G_LOG_LEVEL_WARNING, site, "control: refused site %s from %s: %s", site,
@@ -218,6 +242,15 @@ hn_control_server_hello (HnControlServer *self, HnControlPeer *peer, JsonNode *h
   }
 
   g_clear_handle_id (&peer->hello_timeout_id, g_source_remove);
+  if (proof != NULL) {
+    gchar *kept = g_strdup (proof);
+
+    g_hash_table_add (self->used_proofs, kept);
+    g_queue_push_tail (&self->used_order, kept);
+    if (self->used_order.length > USED_PROOFS_MAX)
+      g_hash_table_remove (self->used_proofs, g_queue_pop_head (&self->used_order));
+  }
+  g_clear_pointer (&peer->nonce, g_free);
   old = g_hash_table_lookup (self->online, site);
   if (old != NULL) {
     g_autofree gchar *why = g_strdup_printf ("replaced by a new connection from %s", peer->address);
@@ -238,8 +271,9 @@ hn_control_server_hello (HnControlServer *self, HnControlPeer *peer, JsonNode *h
   welcome = hn_control_message_new_welcome (site, HN_VERSION);
   text = hn_control_message_to_string (welcome);
   soup_websocket_connection_send_text (peer->ws, text);
-  hn_control_log_site (G_LOG_LEVEL_MESSAGE, site, "control: site %s online from %s (hoinghi %s)",
-                       site, peer->address, peer->version);
+  hn_control_log_site (G_LOG_LEVEL_MESSAGE, site, "control: site %s online from %s (hoinghi %s%s)",
+                       site, peer->address, peer->version,
+                       peer->legacy ? ", " HN_CONTROL_PROTOCOL_LEGACY : "");
   g_signal_emit (self, signals[SIGNAL_SITE_ONLINE], 0, site);
 }
 
@@ -352,6 +386,10 @@ hn_control_server_websocket_cb (SoupServer *server,
   HnControlServer *self = user_data;
   HnControlPeer *peer = g_new0 (HnControlPeer, 1);
   const gchar *host = soup_server_message_get_remote_host (msg);
+  const gchar *protocol;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) challenge = NULL;
+  g_autofree gchar *text = NULL;
 
   peer->server = self;
   peer->ws = g_object_ref (ws);
@@ -372,9 +410,34 @@ hn_control_server_websocket_cb (SoupServer *server,
   peer->liveness_id = g_timeout_add_seconds (self->keepalive_s, hn_control_peer_liveness_cb, peer);
   g_debug ("control: connection from %s", peer->address);
 
+  protocol = soup_websocket_connection_get_protocol (ws);
   /* libsoup accepts a client that offers no subprotocol at all */
-  if (g_strcmp0 (soup_websocket_connection_get_protocol (ws), HN_CONTROL_PROTOCOL) != 0)
+  if (g_strcmp0 (protocol, HN_CONTROL_PROTOCOL_LEGACY) == 0 && self->insecure) {
+    peer->legacy = TRUE;
+    return;
+  }
+  if (g_strcmp0 (protocol, HN_CONTROL_PROTOCOL_LEGACY) == 0) {
+    g_log_structured (G_LOG_DOMAIN, G_LOG_LEVEL_WARNING, "MESSAGE",
+                      "control: refused a connection from %s: " HN_CONTROL_PROTOCOL_LEGACY
+                      " sends the site's token as it is; the room needs a newer hoinghi "
+                      "(or the hub insecure=true, in a lab)",
+                      peer->address);
+    hn_control_peer_close (peer, HN_CONTROL_CLOSE_AUTH_FAILED, "authentication failed", NULL);
+    return;
+  }
+  if (g_strcmp0 (protocol, HN_CONTROL_PROTOCOL) != 0) {
     hn_control_peer_violation (peer, "subprotocol " HN_CONTROL_PROTOCOL " required");
+    return;
+  }
+  peer->nonce = hn_secrets_new_nonce (&error);
+  if (peer->nonce == NULL) {
+    g_warning ("control: closing a connection from %s: %s", peer->address, error->message);
+    hn_control_peer_close (peer, SOUP_WEBSOCKET_CLOSE_SERVER_ERROR, "no challenge", NULL);
+    return;
+  }
+  challenge = hn_control_message_new_challenge (peer->nonce);
+  text = hn_control_message_to_string (challenge);
+  soup_websocket_connection_send_text (ws, text);
 }
 
 static void
@@ -402,6 +465,7 @@ hn_control_server_dispose (GObject *object)
   g_clear_object (&self->deadline);
   g_clear_object (&self->server);
   g_clear_object (&self->secrets);
+  g_clear_object (&self->tls);
 
   G_OBJECT_CLASS (hn_control_server_parent_class)->dispose (object);
 }
@@ -413,6 +477,8 @@ hn_control_server_finalize (GObject *object)
 
   g_hash_table_unref (self->online);
   g_hash_table_unref (self->known_sites);
+  g_queue_clear (&self->used_order);
+  g_hash_table_unref (self->used_proofs);
 
   G_OBJECT_CLASS (hn_control_server_parent_class)->finalize (object);
 }
@@ -465,6 +531,8 @@ hn_control_server_init (HnControlServer *self)
   self->online = g_hash_table_new (g_str_hash, g_str_equal);
   self->keepalive_s = HN_CONTROL_KEEPALIVE_INTERVAL;
   self->hello_timeout_ms = HN_CONTROL_HELLO_TIMEOUT_MS;
+  self->used_proofs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_queue_init (&self->used_order);
 }
 
 /**
@@ -478,7 +546,7 @@ HnControlServer *
 hn_control_server_new (HnSecrets *secrets)
 {
   HnControlServer *self;
-  const gchar *protocols[] = { HN_CONTROL_PROTOCOL, NULL };
+  const gchar *protocols[] = { HN_CONTROL_PROTOCOL, HN_CONTROL_PROTOCOL_LEGACY, NULL };
 
   g_return_val_if_fail (HN_IS_SECRETS (secrets), NULL);
 
@@ -501,11 +569,47 @@ hn_control_server_incoming_cb (GSocketService *service,
   g_autoptr (GError) error = NULL;
   g_autoptr (GSocketAddress) local = g_socket_connection_get_local_address (connection, NULL);
   g_autoptr (GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
+  g_autoptr (GIOStream) stream = NULL;
 
+  /* the handshake happens on the first read, in the main loop, as in
+   * hn-api-server.c */
+  if (self->tls != NULL)
+    stream = g_tls_server_connection_new (G_IO_STREAM (connection), self->tls, &error);
+  else
+    stream = g_object_ref (G_IO_STREAM (connection));
   hn_request_deadline_watch (self->deadline, connection, remote);
-  if (!soup_server_accept_iostream (self->server, G_IO_STREAM (connection), local, remote, &error))
+  if (stream == NULL || !soup_server_accept_iostream (self->server, stream, local, remote, &error))
     g_warning ("control: cannot accept a connection: %s, ignoring", error->message);
   return TRUE;
+}
+
+/**
+ * hn_control_server_set_tls:
+ * @tls: (nullable): the certificate (with its key) to speak wss with, or
+ *   %NULL for plain ws
+ *
+ * For connections accepted from now on.
+ */
+void
+hn_control_server_set_tls (HnControlServer *self, GTlsCertificate *tls)
+{
+  g_return_if_fail (HN_IS_CONTROL_SERVER (self));
+  g_return_if_fail (tls == NULL || G_IS_TLS_CERTIFICATE (tls));
+
+  g_set_object (&self->tls, tls);
+}
+
+/**
+ * hn_control_server_set_insecure:
+ * @insecure: whether rooms of hoinghi-control-1, which send their token
+ *   as it is in their hello, are accepted too (a lab; off by default)
+ */
+void
+hn_control_server_set_insecure (HnControlServer *self, gboolean insecure)
+{
+  g_return_if_fail (HN_IS_CONTROL_SERVER (self));
+
+  self->insecure = insecure;
 }
 
 /**
@@ -687,7 +791,8 @@ hn_control_server_send (HnControlServer *self,
 
   if (!hn_control_message_validate (message, &type, error))
     return FALSE;
-  if (hn_control_message_type_is_from_endpoint (type) || type == HN_CONTROL_MESSAGE_WELCOME) {
+  if (hn_control_message_type_is_from_endpoint (type) || type == HN_CONTROL_MESSAGE_WELCOME ||
+      type == HN_CONTROL_MESSAGE_CHALLENGE) {
     g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT, "the hub does not send '%s' messages",
                  hn_control_message_type_to_string (type));
     return FALSE;

@@ -1,6 +1,6 @@
 #pragma once
 
-#include <glib-object.h>
+#include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
 #include "hn-control-message.h"
@@ -24,6 +24,8 @@ guint hn_control_server_get_port (HnControlServer *self);
 void hn_control_server_close (HnControlServer *self);
 
 void hn_control_server_set_known_sites (HnControlServer *self, const gchar *const *site_ids);
+void hn_control_server_set_tls (HnControlServer *self, GTlsCertificate *tls);
+void hn_control_server_set_insecure (HnControlServer *self, gboolean insecure);
 void hn_control_server_set_keepalive (HnControlServer *self, guint interval_s);
 void hn_control_server_set_hello_timeout (HnControlServer *self, guint timeout_ms);
 

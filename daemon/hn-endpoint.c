@@ -4,6 +4,10 @@
  * played; its own camera and microphone are sent only while the hub has
  * it joined to a meeting.
  *
+ * The control channel is wss, to a hub whose certificate is pinned
+ * (hub-fingerprint=) or signed by a CA of the room's choosing (hub-ca=);
+ * plain ws only with insecure=true, in a lab.
+ *
  * Configuration comes from endpoint.conf ([endpoint] group) and the
  * command line, which wins. */
 
@@ -19,6 +23,7 @@
 #include "hn-control-message.h"
 #include "hn-endpoint-media.h"
 #include "hn-error.h"
+#include "hn-secrets.h"
 #include "hn-site.h"
 #include "hn-util.h"
 
@@ -43,7 +48,8 @@ G_DEFINE_FINAL_TYPE (HnEndpoint, hn_endpoint, G_TYPE_OBJECT)
 
 static const gchar *const endpoint_keys[] = { "site",      "hub",        "token-file",
                                               "source",    "sink",       "test-color",
-                                              "test-tone", "media-port", NULL };
+                                              "test-tone", "media-port", "hub-fingerprint",
+                                              "hub-ca",    "insecure",   NULL };
 
 void
 hn_endpoint_config_clear (HnEndpointConfig *config)
@@ -51,6 +57,8 @@ hn_endpoint_config_clear (HnEndpointConfig *config)
   g_clear_pointer (&config->site, g_free);
   g_clear_pointer (&config->hub, g_free);
   g_clear_pointer (&config->token_file, g_free);
+  g_clear_pointer (&config->hub_fingerprint, g_free);
+  g_clear_pointer (&config->hub_ca, g_free);
   g_clear_pointer (&config->source, g_free);
   g_clear_pointer (&config->sink, g_free);
 }
@@ -98,6 +106,17 @@ hn_endpoint_config_load (HnEndpointConfig *config, const gchar *path, GError **e
   hn_endpoint_config_take (&config->site, kf, "site");
   hn_endpoint_config_take (&config->hub, kf, "hub");
   hn_endpoint_config_take (&config->token_file, kf, "token-file");
+  hn_endpoint_config_take (&config->hub_fingerprint, kf, "hub-fingerprint");
+  hn_endpoint_config_take (&config->hub_ca, kf, "hub-ca");
+  if (g_key_file_has_key (kf, "endpoint", "insecure", NULL) && !config->insecure) {
+    g_autofree gchar *v = g_key_file_get_string (kf, "endpoint", "insecure", NULL);
+
+    if (g_strcmp0 (v, "true") == 0)
+      config->insecure = TRUE;
+    else if (g_strcmp0 (v, "false") != 0)
+      hn_conf_source_add_problem (src, HN_ERROR_CONFIG_INVALID_VALUE, "endpoint", "insecure",
+                                  "'%s' is not true or false", v != NULL ? v : "");
+  }
   hn_endpoint_config_take (&config->source, kf, "source");
   hn_endpoint_config_take (&config->sink, kf, "sink");
   if (g_key_file_has_key (kf, "endpoint", "test-color", NULL) && config->test_color == 0) {
@@ -152,6 +171,20 @@ hn_endpoint_config_check (const HnEndpointConfig *config, GError **error)
     g_set_error_literal (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
                          "the site's token file is missing (--token-file FILE or token-file=; "
                          "at the hub: hoinghictl token SITE)");
+    return FALSE;
+  }
+  if (!config->insecure && config->hub_fingerprint == NULL && config->hub_ca == NULL) {
+    g_set_error_literal (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
+                         "nothing to trust the hub by: give its certificate's fingerprint "
+                         "(--hub-fingerprint sha256:… or hub-fingerprint=; at the hub: "
+                         "hoinghictl status) or the CA that signs it (--hub-ca FILE or hub-ca=), "
+                         "or, in a lab only, --insecure");
+    return FALSE;
+  }
+  if (config->insecure && (config->hub_fingerprint != NULL || config->hub_ca != NULL)) {
+    g_set_error_literal (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
+                         "insecure (plain ws) and a hub fingerprint or CA contradict each other; "
+                         "keep one");
     return FALSE;
   }
   if (config->source != NULL && !g_str_equal (config->source, "test") &&
@@ -325,6 +358,8 @@ hn_endpoint_new (const HnEndpointConfig *config, GError **error)
   g_autoptr (HnEndpoint) self = NULL;
   g_autoptr (GSocketConnectable) hub = NULL;
   g_autofree gchar *token = NULL;
+  g_autofree gchar *pin = NULL;
+  g_autoptr (GTlsDatabase) ca = NULL;
   HnEndpointMediaConfig mc = { 0 };
   HnControlHelloMedia hello = { 0 };
 
@@ -338,11 +373,29 @@ hn_endpoint_new (const HnEndpointConfig *config, GError **error)
   }
   if (!hn_endpoint_read_token (config->token_file, &token, error))
     return NULL;
+  if (config->hub_fingerprint != NULL) {
+    pin = hn_secrets_parse_fingerprint (config->hub_fingerprint, error);
+    if (pin == NULL) {
+      g_prefix_error (error, "hub fingerprint: ");
+      return NULL;
+    }
+  }
+  if (config->hub_ca != NULL) {
+    ca = g_tls_file_database_new (config->hub_ca, error);
+    if (ca == NULL) {
+      hn_error_convert (error);
+      g_prefix_error (error, "hub CA %s: ", config->hub_ca);
+      return NULL;
+    }
+  }
 
   self = g_object_new (HN_TYPE_ENDPOINT, NULL);
   self->config.site = g_strdup (config->site);
   self->config.hub = g_strdup (config->hub);
   self->config.token_file = g_strdup (config->token_file);
+  self->config.hub_fingerprint = g_strdup (pin);
+  self->config.hub_ca = g_strdup (config->hub_ca);
+  self->config.insecure = config->insecure;
   self->config.source = g_strdup (config->source != NULL ? config->source : "test");
   self->config.sink = g_strdup (config->sink != NULL ? config->sink : "auto");
   self->config.test_color = config->test_color != 0 ? config->test_color : 0x808080;
@@ -379,6 +432,14 @@ hn_endpoint_new (const HnEndpointConfig *config, GError **error)
 
   self->client = hn_control_client_new (self->hub_host, self->hub_port, config->site, token);
   hn_control_client_set_hello_media (self->client, &hello);
+  if (config->insecure) {
+    g_warning ("control: insecure: plain ws to hub %s, nothing encrypted and any hub trusted; "
+               "for a lab only",
+               config->hub);
+    hn_control_client_set_insecure (self->client);
+  } else {
+    hn_control_client_set_tls (self->client, pin, ca);
+  }
   g_signal_connect_object (self->client, "message", G_CALLBACK (hn_endpoint_message_cb), self, 0);
   g_signal_connect_object (self->client, "disconnected", G_CALLBACK (hn_endpoint_disconnected_cb),
                            self, 0);

@@ -12,14 +12,17 @@ G_BEGIN_DECLS
  * group) and the command line.
  */
 typedef struct {
-  gchar *site;        /* this room's site id */
-  gchar *hub;         /* "HOST:PORT" of the hub's control channel */
-  gchar *token_file;  /* the site's token (hoinghictl site token ID at the hub) */
-  gchar *source;      /* "test" or "camera" */
-  gchar *sink;        /* "auto" or "none" */
-  guint32 test_color; /* 0xRRGGBB, source=test */
-  guint test_tone;    /* Hz, source=test */
-  guint media_port;   /* first of four local UDP ports; 0 = any free ports */
+  gchar *site;            /* this room's site id */
+  gchar *hub;             /* "HOST:PORT" of the hub's control channel */
+  gchar *token_file;      /* the site's token (hoinghictl token ID at the hub) */
+  gchar *hub_fingerprint; /* the hub's certificate, pinned ("sha256:…") */
+  gchar *hub_ca;          /* or the CA file that signs it */
+  gboolean insecure;      /* or neither: plain ws (a lab) */
+  gchar *source;          /* "test" or "camera" */
+  gchar *sink;            /* "auto" or "none" */
+  guint32 test_color;     /* 0xRRGGBB, source=test */
+  guint test_tone;        /* Hz, source=test */
+  guint media_port;       /* first of four local UDP ports; 0 = any free ports */
   /* lab and test aid: loss (%) and delay (ms) on what the room sends and
    * receives, with GStreamer's netsim */
   gdouble lab_loss_send;

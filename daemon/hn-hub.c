@@ -79,6 +79,7 @@ struct _HnHub {
   gchar *state_dir;
   HnSecrets *secrets;
   HnControlServer *control;
+  gchar *control_fingerprint; /* of the wss certificate; NULL: insecure */
   HnReturnReceiver *receiver;
   GHashTable *meetings;     /* id -> HnHubMeeting */
   GPtrArray *meeting_order; /* of HnHubMeeting, start order */
@@ -153,6 +154,7 @@ hn_hub_finalize (GObject *object)
   g_free (self->state_dir);
   g_free (self->schedule_state);
   g_free (self->running_state);
+  g_free (self->control_fingerprint);
   g_hash_table_unref (self->site_meeting);
   g_hash_table_unref (self->counters);
   g_hash_table_unref (self->endpoint_stats);
@@ -785,6 +787,53 @@ hn_hub_link_changed_cb (HnLinkHealth *health,
   hn_hub_emit_changed (self);
 }
 
+/* [hub] tls-certificate=/tls-key= for wss, or insecure=true for a lab;
+ * neither is an error, so that a hub never speaks plain ws by omission */
+static gboolean
+hn_hub_setup_control_tls (HnHub *self, GError **error)
+{
+  g_autoptr (GTlsCertificate) tls = NULL;
+  const gchar *certificate = NULL;
+  const gchar *key = NULL;
+
+  if (hn_config_get_insecure (self->config)) {
+    g_warning ("control: insecure=true: rooms connect over plain ws, may send their token as it "
+               "is and media is not encrypted; for a lab only");
+    hn_control_server_set_insecure (self->control, TRUE);
+    return TRUE;
+  }
+  if (!hn_config_get_control_tls (self->config, &certificate, &key)) {
+    g_set_error_literal (error, HN_ERROR, HN_ERROR_CONFIG_MISSING_KEY,
+                         "the control channel needs a certificate: set [hub] tls-certificate= "
+                         "and tls-key= in the sites file (or insecure=true, for a lab only)");
+    return FALSE;
+  }
+  tls = g_tls_certificate_new_from_files (certificate, key, error);
+  if (tls == NULL) {
+    hn_error_convert (error);
+    g_prefix_error (error, "[hub] %s, %s: ", certificate, key);
+    return FALSE;
+  }
+  g_free (self->control_fingerprint);
+  self->control_fingerprint = hn_secrets_get_certificate_fingerprint (tls);
+  hn_control_server_set_tls (self->control, tls);
+  g_message ("control: wss with certificate %s (%s)", self->control_fingerprint, certificate);
+  return TRUE;
+}
+
+/**
+ * hn_hub_get_control_fingerprint:
+ *
+ * Returns: (nullable): the fingerprint of the control channel's
+ *   certificate, which rooms pin (--hub-fingerprint); %NULL when insecure
+ */
+const gchar *
+hn_hub_get_control_fingerprint (HnHub *self)
+{
+  g_return_val_if_fail (HN_IS_HUB (self), NULL);
+  return self->control_fingerprint;
+}
+
 /**
  * hn_hub_new:
  * @state_dir: where the master key lives (master.key, created if missing)
@@ -813,6 +862,8 @@ hn_hub_new (HnConfig *config, const gchar *state_dir, GError **error)
     return NULL;
   }
   self->control = hn_control_server_new (self->secrets);
+  if (!hn_hub_setup_control_tls (self, error))
+    return NULL;
   /* a dead control channel must be offline within 10 s: pings every 2 s,
    * dropped after three intervals unanswered (6 to 8 s) */
   hn_control_server_set_keepalive (self->control, 2);
@@ -951,6 +1002,38 @@ hn_hub_get_site_token (HnHub *self, const gchar *site_id, GError **error)
     return NULL;
   }
   return hn_secrets_get_site_token (self->secrets, site_id);
+}
+
+/**
+ * hn_hub_rotate_site_secret:
+ *
+ * Gives the room a new token: the old one stops working at once, and the
+ * room's open connection is closed (it authenticated with the old one).
+ *
+ * Returns: (transfer full): the new token, for the room's token file
+ */
+gchar *
+hn_hub_rotate_site_secret (HnHub *self, const gchar *site_id, GError **error)
+{
+  g_autofree gchar *check = NULL;
+  gchar *token;
+
+  g_return_val_if_fail (HN_IS_HUB (self), NULL);
+
+  /* the same checks as for reading a token */
+  check = hn_hub_get_site_token (self, site_id, error);
+  if (check == NULL)
+    return NULL;
+  explicit_bzero (check, strlen (check));
+  token = hn_secrets_rotate_site (self->secrets, site_id, error);
+  if (token == NULL)
+    return NULL;
+  hn_control_log_site (G_LOG_LEVEL_MESSAGE, site_id,
+                       "control: site %s has a new token (generation %u); its old one is "
+                       "refused from now on",
+                       site_id, hn_secrets_get_site_generation (self->secrets, site_id));
+  hn_control_server_disconnect (self->control, site_id);
+  return token;
 }
 
 gboolean

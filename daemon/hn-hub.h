@@ -42,6 +42,10 @@ void hn_hub_set_config (HnHub *self, HnConfig *config);
 HnConfig *hn_hub_get_config (HnHub *self);
 guint hn_hub_get_control_port (HnHub *self);
 void hn_hub_get_media_ports (HnHub *self, guint *rtp_port, guint *rtcp_port);
+gchar *hn_hub_rotate_site_secret (HnHub *self,
+                                  const gchar *site_id,
+                                  GError **error) G_GNUC_WARN_UNUSED_RESULT;
+const gchar *hn_hub_get_control_fingerprint (HnHub *self);
 gchar *hn_hub_get_site_token (HnHub *self,
                               const gchar *site_id,
                               GError **error) G_GNUC_WARN_UNUSED_RESULT;

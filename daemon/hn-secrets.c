@@ -1,5 +1,8 @@
 /* HnSecrets: the hub's master key, and the per-site tokens of the control
- * channel derived from it (see hn-secrets.h for the derivation).
+ * channel derived from it (see hn-secrets.h for the derivation), each
+ * site's token generation (bumped by hoinghictl site rotate-secret), and
+ * the challenge-response that proves a room holds its token without
+ * sending it.
  *
  * Deriving the tokens instead of storing them keeps one secret to guard
  * and back up, lets the hub check any site's token without a table that
@@ -21,6 +24,9 @@
 #include "hn-error.h"
 
 #define TOKEN_PREFIX "hoinghi-site-token:"
+#define PROOF_PREFIX "hoinghi-hello:"
+#define GENERATIONS_GROUP "generations"
+#define NONCE_SIZE 32
 /* 64 hex digits and a newline, with room to notice a longer file */
 #define KEY_FILE_MAX 128
 
@@ -28,6 +34,8 @@ struct _HnSecrets {
   GObject parent_instance;
 
   gchar *path;
+  gchar *generations_path;
+  GHashTable *generations; /* site id -> GUINT_TO_POINTER (generation > 0) */
   guint8 key[HN_SECRETS_KEY_SIZE];
 };
 
@@ -41,6 +49,8 @@ hn_secrets_finalize (GObject *object)
   /* do not leave the key in freed memory */
   explicit_bzero (self->key, sizeof self->key);
   g_free (self->path);
+  g_free (self->generations_path);
+  g_hash_table_unref (self->generations);
 
   G_OBJECT_CLASS (hn_secrets_parent_class)->finalize (object);
 }
@@ -54,6 +64,41 @@ hn_secrets_class_init (HnSecretsClass *klass)
 static void
 hn_secrets_init (HnSecrets *self)
 {
+  self->generations = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+}
+
+/* Reads the token generations (site-generations beside the key file); a
+ * missing file means every site is at generation 0. */
+static gboolean
+hn_secrets_load_generations (HnSecrets *self, GError **error)
+{
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  g_autoptr (GError) local_error = NULL;
+  g_auto (GStrv) keys = NULL;
+
+  if (!g_key_file_load_from_file (kf, self->generations_path, G_KEY_FILE_NONE, &local_error)) {
+    if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+      return TRUE;
+    g_propagate_error (error, g_steal_pointer (&local_error));
+    hn_error_convert (error);
+    g_prefix_error (error, "%s: ", self->generations_path);
+    return FALSE;
+  }
+  keys = g_key_file_get_keys (kf, GENERATIONS_GROUP, NULL, NULL);
+  for (guint i = 0; keys != NULL && keys[i] != NULL; i++) {
+    g_autofree gchar *value = g_key_file_get_value (kf, GENERATIONS_GROUP, keys[i], NULL);
+    guint64 n = 0;
+
+    if (value == NULL || !g_ascii_string_to_unsigned (value, 10, 0, G_MAXUINT32, &n, NULL)) {
+      g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
+                   "%s: %s: '%s' is not a token generation", self->generations_path, keys[i],
+                   value != NULL ? value : "");
+      return FALSE;
+    }
+    if (n > 0)
+      g_hash_table_insert (self->generations, g_strdup (keys[i]), GUINT_TO_POINTER ((guint) n));
+  }
+  return TRUE;
 }
 
 static gboolean
@@ -197,6 +242,13 @@ hn_secrets_new_from_file (const gchar *path, gboolean create, GError **error)
 
   self = g_object_new (HN_TYPE_SECRETS, NULL);
   self->path = g_strdup (path);
+  {
+    g_autofree gchar *dir = g_path_get_dirname (path);
+
+    self->generations_path = g_build_filename (dir, "site-generations", NULL);
+  }
+  if (!hn_secrets_load_generations (self, error))
+    return NULL;
 
   fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
   if (fd < 0) {
@@ -230,6 +282,22 @@ hn_secrets_get_path (HnSecrets *self)
   return self->path;
 }
 
+/* Compares two hex strings in constant time, so that how long a refusal
+ * takes tells nothing about how much of a guess was right. Their length
+ * is public (64), so leaving early on a wrong length gives nothing away. */
+static gboolean
+hn_secrets_equal (const gchar *expected, const gchar *given)
+{
+  gsize len = strlen (expected);
+  guint diff = 0;
+
+  if (strlen (given) != len)
+    return FALSE;
+  for (gsize i = 0; i < len; i++)
+    diff |= (guint) (expected[i] ^ given[i]);
+  return diff == 0;
+}
+
 /**
  * hn_secrets_get_site_token:
  *
@@ -239,13 +307,21 @@ gchar *
 hn_secrets_get_site_token (HnSecrets *self, const gchar *site_id)
 {
   g_autoptr (GHmac) hmac = NULL;
+  guint generation;
 
   g_return_val_if_fail (HN_IS_SECRETS (self), NULL);
   g_return_val_if_fail (site_id != NULL, NULL);
 
+  generation = hn_secrets_get_site_generation (self, site_id);
   hmac = g_hmac_new (G_CHECKSUM_SHA256, self->key, sizeof self->key);
   g_hmac_update (hmac, (const guchar *) TOKEN_PREFIX, strlen (TOKEN_PREFIX));
   g_hmac_update (hmac, (const guchar *) site_id, strlen (site_id));
+  /* generation 0 is the token of before rotate-secret existed */
+  if (generation > 0) {
+    g_autofree gchar *suffix = g_strdup_printf ("#%u", generation);
+
+    g_hmac_update (hmac, (const guchar *) suffix, strlen (suffix));
+  }
   return g_strdup (g_hmac_get_string (hmac));
 }
 
@@ -263,8 +339,7 @@ gboolean
 hn_secrets_check_site_token (HnSecrets *self, const gchar *site_id, const gchar *token)
 {
   g_autofree gchar *expected = NULL;
-  gsize len;
-  guint diff = 0;
+  gboolean equal;
 
   g_return_val_if_fail (HN_IS_SECRETS (self), FALSE);
   g_return_val_if_fail (site_id != NULL, FALSE);
@@ -272,12 +347,225 @@ hn_secrets_check_site_token (HnSecrets *self, const gchar *site_id, const gchar 
   if (token == NULL)
     return FALSE;
   expected = hn_secrets_get_site_token (self, site_id);
-  len = strlen (expected);
-  /* the length of a token is public (64), so leaving early on a wrong
-   * length gives nothing away */
-  if (strlen (token) != len)
+  equal = hn_secrets_equal (expected, token);
+  explicit_bzero (expected, strlen (expected));
+  return equal;
+}
+
+/**
+ * hn_secrets_get_site_generation:
+ *
+ * Returns: how many times the token of @site_id was rotated
+ */
+guint
+hn_secrets_get_site_generation (HnSecrets *self, const gchar *site_id)
+{
+  g_return_val_if_fail (HN_IS_SECRETS (self), 0);
+  g_return_val_if_fail (site_id != NULL, 0);
+
+  return GPOINTER_TO_UINT (g_hash_table_lookup (self->generations, site_id));
+}
+
+/**
+ * hn_secrets_rotate_site:
+ *
+ * Gives @site_id its next token generation, so its old token stops
+ * working, and writes the generations to site-generations beside the key
+ * file (atomically, mode 0600). On failure nothing changes.
+ *
+ * Returns: (transfer full): the new token, or %NULL with @error set
+ */
+gchar *
+hn_secrets_rotate_site (HnSecrets *self, const gchar *site_id, GError **error)
+{
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  g_autofree gchar *data = NULL;
+  guint before;
+  GHashTableIter iter;
+  gpointer key, value;
+  gsize len = 0;
+
+  g_return_val_if_fail (HN_IS_SECRETS (self), NULL);
+  g_return_val_if_fail (site_id != NULL, NULL);
+
+  before = hn_secrets_get_site_generation (self, site_id);
+  if (before == G_MAXUINT32) {
+    g_set_error (error, HN_ERROR, HN_ERROR_FAILED, "site %s: no token generation left", site_id);
+    return NULL;
+  }
+  g_hash_table_insert (self->generations, g_strdup (site_id), GUINT_TO_POINTER (before + 1));
+  g_key_file_set_comment (kf, NULL, NULL,
+                          " hoinghid: each site's token generation (hoinghictl site "
+                          "rotate-secret ID); not secret, but keep it with master.key",
+                          NULL);
+  g_hash_table_iter_init (&iter, self->generations);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    g_key_file_set_uint64 (kf, GENERATIONS_GROUP, key, GPOINTER_TO_UINT (value));
+  data = g_key_file_to_data (kf, &len, NULL);
+  if (!g_file_set_contents_full (self->generations_path, data, len, G_FILE_SET_CONTENTS_CONSISTENT,
+                                 0600, error)) {
+    if (before > 0)
+      g_hash_table_insert (self->generations, g_strdup (site_id), GUINT_TO_POINTER (before));
+    else
+      g_hash_table_remove (self->generations, site_id);
+    hn_error_convert (error);
+    g_prefix_error (error, "%s: ", self->generations_path);
+    return NULL;
+  }
+  return hn_secrets_get_site_token (self, site_id);
+}
+
+/**
+ * hn_secrets_new_nonce:
+ *
+ * Returns: (transfer full): a fresh challenge for a hello, 64 hex digits
+ *   from getrandom(2), or %NULL with @error set
+ */
+gchar *
+hn_secrets_new_nonce (GError **error)
+{
+  guint8 bytes[NONCE_SIZE];
+  gsize got = 0;
+  GString *text;
+
+  while (got < sizeof bytes) {
+    ssize_t n = getrandom (bytes + got, sizeof bytes - got, 0);
+
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      int saved_errno = errno;
+
+      g_set_error (error, HN_ERROR, HN_ERROR_FAILED, "cannot make a challenge: %s",
+                   g_strerror (saved_errno));
+      return NULL;
+    }
+    got += n;
+  }
+  text = g_string_sized_new (2 * NONCE_SIZE);
+  for (gsize i = 0; i < sizeof bytes; i++)
+    g_string_append_printf (text, "%02x", bytes[i]);
+  return g_string_free (text, FALSE);
+}
+
+/**
+ * hn_secrets_compute_proof:
+ * @token: the site's token
+ * @site_id: the site
+ * @nonce: the hub's challenge on this connection
+ *
+ * What a room answers a challenge with:
+ *
+ *   lowercase-hex (HMAC-SHA256 (TOKEN, "hoinghi-hello:" + NONCE + ":" + SITE-ID))
+ *
+ * It proves the room holds the token without sending it, and is good for
+ * this one connection only: a captured hello is worth nothing on the next.
+ *
+ * Returns: (transfer full): the proof, 64 hex digits
+ */
+gchar *
+hn_secrets_compute_proof (const gchar *token, const gchar *site_id, const gchar *nonce)
+{
+  g_autoptr (GHmac) hmac = NULL;
+
+  g_return_val_if_fail (token != NULL, NULL);
+  g_return_val_if_fail (site_id != NULL, NULL);
+  g_return_val_if_fail (nonce != NULL, NULL);
+
+  hmac = g_hmac_new (G_CHECKSUM_SHA256, (const guchar *) token, strlen (token));
+  g_hmac_update (hmac, (const guchar *) PROOF_PREFIX, strlen (PROOF_PREFIX));
+  g_hmac_update (hmac, (const guchar *) nonce, strlen (nonce));
+  g_hmac_update (hmac, (const guchar *) ":", 1);
+  g_hmac_update (hmac, (const guchar *) site_id, strlen (site_id));
+  return g_strdup (g_hmac_get_string (hmac));
+}
+
+/**
+ * hn_secrets_check_site_proof:
+ * @proof: (nullable): what the site answered @nonce with
+ *
+ * Returns: whether @proof is hn_secrets_compute_proof() of @site_id's
+ *   current token and @nonce (compared in constant time)
+ */
+gboolean
+hn_secrets_check_site_proof (HnSecrets *self,
+                             const gchar *site_id,
+                             const gchar *nonce,
+                             const gchar *proof)
+{
+  g_autofree gchar *token = NULL;
+  g_autofree gchar *expected = NULL;
+
+  g_return_val_if_fail (HN_IS_SECRETS (self), FALSE);
+  g_return_val_if_fail (site_id != NULL, FALSE);
+  g_return_val_if_fail (nonce != NULL, FALSE);
+
+  if (proof == NULL)
     return FALSE;
-  for (gsize i = 0; i < len; i++)
-    diff |= (guint) (expected[i] ^ token[i]);
-  return diff == 0;
+  token = hn_secrets_get_site_token (self, site_id);
+  expected = hn_secrets_compute_proof (token, site_id, nonce);
+  explicit_bzero (token, strlen (token));
+  return hn_secrets_equal (expected, proof);
+}
+
+/**
+ * hn_secrets_get_certificate_fingerprint:
+ *
+ * Returns: (transfer full): "sha256:" and the SHA-256 of @certificate's
+ *   DER encoding, 64 lowercase hex digits: what endpoints pin
+ */
+gchar *
+hn_secrets_get_certificate_fingerprint (GTlsCertificate *certificate)
+{
+  g_autoptr (GByteArray) der = NULL;
+  g_autofree gchar *hex = NULL;
+
+  g_return_val_if_fail (G_IS_TLS_CERTIFICATE (certificate), NULL);
+
+  g_object_get (certificate, "certificate", &der, NULL);
+  if (der == NULL)
+    return g_strdup ("sha256:?");
+  hex = g_compute_checksum_for_data (G_CHECKSUM_SHA256, der->data, der->len);
+  return g_strconcat ("sha256:", hex, NULL);
+}
+
+/**
+ * hn_secrets_parse_fingerprint:
+ * @text: "sha256:" and 64 hex digits, in either case, with or without
+ *   colons between the bytes (as `openssl x509 -fingerprint -sha256`
+ *   prints them)
+ *
+ * Returns: (transfer full): the fingerprint in the form of
+ *   hn_secrets_get_certificate_fingerprint(), or %NULL with an
+ *   HN_ERROR_INVALID_ARGUMENT error
+ */
+gchar *
+hn_secrets_parse_fingerprint (const gchar *text, GError **error)
+{
+  GString *hex = g_string_new ("sha256:");
+  const gchar *p;
+
+  g_return_val_if_fail (text != NULL, NULL);
+
+  p = text;
+  if (g_ascii_strncasecmp (p, "sha256:", 7) == 0)
+    p += 7;
+  else if (g_ascii_strncasecmp (p, "sha256 fingerprint=", 19) == 0)
+    p += 19;
+  for (; *p != '\0'; p++) {
+    if (*p == ':')
+      continue;
+    if (!g_ascii_isxdigit (*p))
+      break;
+    g_string_append_c (hex, g_ascii_tolower (*p));
+  }
+  if (*p != '\0' || hex->len != 7 + 64) {
+    g_string_free (hex, TRUE);
+    g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
+                 "'%s' is not a certificate fingerprint (sha256: and 64 hex digits, as "
+                 "hoinghictl status shows it at the hub)",
+                 text);
+    return NULL;
+  }
+  return g_string_free (hex, FALSE);
 }

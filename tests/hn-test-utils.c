@@ -15,6 +15,8 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "hn-secrets.h"
+
 #define MAX_TMPDIRS 32
 
 static gchar *tmpdirs[MAX_TMPDIRS];
@@ -558,6 +560,8 @@ hn_test_wait (HnTestPredicate predicate, gpointer data, guint timeout_ms)
 
 /**
  * hn_test_endpoint_start:
+ * @hub_fingerprint: (nullable): the hub certificate to pin, or %NULL for
+ *   plain ws (--insecure, for a hub with insecure=true)
  * @extra_args: (nullable): more arguments, e.g. "--test-color", "0xff0000"
  *
  * Starts a room endpoint (test source, no sink) connecting to a hub on
@@ -567,6 +571,7 @@ HnTestDaemon *
 hn_test_endpoint_start (guint control_port,
                         const gchar *site,
                         const gchar *token_file,
+                        const gchar *hub_fingerprint,
                         const gchar *const *extra_args)
 {
   g_autofree gchar *hub = g_strdup_printf ("127.0.0.1:%u", control_port);
@@ -580,6 +585,12 @@ hn_test_endpoint_start (guint control_port,
 
   for (guint i = 0; base[i] != NULL; i++)
     g_ptr_array_add (args, (gpointer) base[i]);
+  if (hub_fingerprint != NULL) {
+    g_ptr_array_add (args, (gpointer) "--hub-fingerprint");
+    g_ptr_array_add (args, (gpointer) hub_fingerprint);
+  } else {
+    g_ptr_array_add (args, (gpointer) "--insecure");
+  }
   for (guint i = 0; extra_args != NULL && extra_args[i] != NULL; i++)
     g_ptr_array_add (args, (gpointer) extra_args[i]);
   g_ptr_array_add (args, NULL);
@@ -676,4 +687,89 @@ hn_test_free_port_block (GSocketType type, guint count)
   }
   g_assert_not_reached ();
   return 0;
+}
+
+/**
+ * hn_test_make_certificate:
+ * @dir: where to write @name.crt and @name.key
+ * @fingerprint: (out) (optional): the certificate's fingerprint, as the
+ *   hub shows it and endpoints pin it
+ *
+ * Makes a self-signed certificate for 127.0.0.1 with openssl, as an
+ * operator would for a hub.
+ */
+void
+hn_test_make_certificate (const gchar *dir, const gchar *name, gchar **fingerprint)
+{
+  g_autofree gchar *crt_name = g_strconcat (name, ".crt", NULL);
+  g_autofree gchar *key_name = g_strconcat (name, ".key", NULL);
+  g_autofree gchar *crt = g_build_filename (dir, crt_name, NULL);
+  g_autofree gchar *key = g_build_filename (dir, key_name, NULL);
+  g_autoptr (GSubprocess) proc = NULL;
+  g_autoptr (GTlsCertificate) tls = NULL;
+  g_autoptr (GError) error = NULL;
+
+  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                           &error, "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                           "ec_paramgen_curve:P-256", "-nodes", "-days", "2", "-subj",
+                           "/CN=hoinghi-test-hub", "-addext", "subjectAltName=IP:127.0.0.1",
+                           "-keyout", key, "-out", crt, NULL);
+  g_assert_no_error (error);
+  g_subprocess_wait_check (proc, NULL, &error);
+  g_assert_no_error (error);
+  tls = g_tls_certificate_new_from_files (crt, key, &error);
+  g_assert_no_error (error);
+  if (fingerprint != NULL)
+    *fingerprint = hn_secrets_get_certificate_fingerprint (tls);
+}
+
+/**
+ * hn_test_write_secure_config:
+ * @source: a sites file whose [hub] has insecure=true (the fixtures do)
+ * @fingerprint: (out): the fingerprint of the hub's new certificate
+ *
+ * Writes @dir/sites.conf: @source with a certificate made in @dir
+ * (hub.crt, hub.key) instead of insecure=true, so that the control channel
+ * is wss and media SRTP, as in production.
+ *
+ * Returns: (transfer full): the path of the new sites file
+ */
+gchar *
+hn_test_write_secure_config (const gchar *dir, const gchar *source, gchar **fingerprint)
+{
+  g_autofree gchar *contents = NULL;
+  g_autofree gchar *tls = NULL;
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) parts = NULL;
+  g_autofree gchar *text = NULL;
+
+  g_file_get_contents (source, &contents, NULL, &error);
+  g_assert_no_error (error);
+  hn_test_make_certificate (dir, "hub", fingerprint);
+  tls = g_strdup_printf ("tls-certificate=%s/hub.crt\ntls-key=%s/hub.key\n", dir, dir);
+  parts = g_strsplit (contents, "insecure=true\n", -1);
+  g_assert_cmpuint (g_strv_length (parts), ==, 2);
+  text = g_strjoinv (tls, parts);
+  return hn_test_write_file (dir, "sites.conf", text);
+}
+
+/**
+ * hn_test_copy_sites_conf:
+ *
+ * Copies the shipped sites.conf to @dir with a drop-in,
+ * sites.conf.d/10-lab.conf, that sets [hub] insecure=true: the shipped
+ * file names no certificate, and a hub refuses to start without one.
+ *
+ * Returns: (transfer full): the path of the copy
+ */
+gchar *
+hn_test_copy_sites_conf (const gchar *dir)
+{
+  g_autofree gchar *contents = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_file_get_contents (g_getenv ("HN_SITES_CONF"), &contents, NULL, &error);
+  g_assert_no_error (error);
+  g_free (hn_test_write_file (dir, "sites.conf.d/10-lab.conf", "[hub]\ninsecure=true\n"));
+  return hn_test_write_file (dir, "sites.conf", contents);
 }

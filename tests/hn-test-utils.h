@@ -59,10 +59,16 @@ gint64 hn_test_wait (HnTestPredicate predicate, gpointer data, guint timeout_ms)
 HnTestDaemon *hn_test_endpoint_start (guint control_port,
                                       const gchar *site,
                                       const gchar *token_file,
+                                      const gchar *hub_fingerprint,
                                       const gchar *const *extra_args);
 
 gint64 hn_test_endpoint_frames (const gchar *socket);
 gboolean hn_test_endpoint_sees (const gchar *socket, const guint8 rgb[3], gint tolerance);
 guint hn_test_free_port_block (GSocketType type, guint count);
+void hn_test_make_certificate (const gchar *dir, const gchar *name, gchar **fingerprint);
+gchar *hn_test_write_secure_config (const gchar *dir,
+                                    const gchar *source,
+                                    gchar **fingerprint) G_GNUC_WARN_UNUSED_RESULT;
+gchar *hn_test_copy_sites_conf (const gchar *dir) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

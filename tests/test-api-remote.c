@@ -257,16 +257,21 @@ remote_run_refused (RemoteFixture *f)
 {
   g_autofree gchar *socket = g_build_filename (f->dir, "control.sock", NULL);
   g_autofree gchar *state = g_build_filename (f->dir, "state", NULL);
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
   g_autoptr (GSubprocess) proc = NULL;
   g_autoptr (GError) error = NULL;
   gchar *err = NULL;
   gboolean timed_out = FALSE;
   guint timeout_id;
 
-  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                           &error, hn_test_get_program ("HN_HOINGHID"), "--socket", socket,
-                           "--state-dir", state, "--config", f->config, "--meetings",
-                           "/nonexistent/meetings.conf", NULL);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  /* as in hn_test_daemon_spawn(): the daemon warns on purpose (the lab
+   * hub's insecure=true); only criticals abort it */
+  g_subprocess_launcher_setenv (launcher, "G_DEBUG", "fatal-criticals", TRUE);
+  proc = g_subprocess_launcher_spawn (launcher, &error, hn_test_get_program ("HN_HOINGHID"),
+                                      "--socket", socket, "--state-dir", state, "--config",
+                                      f->config, "--meetings", "/nonexistent/meetings.conf", NULL);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8_async (proc, NULL, NULL, remote_communicate_cb, &err);
   timeout_id = g_timeout_add_seconds (30, remote_set_flag_cb, &timed_out);

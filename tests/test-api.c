@@ -66,17 +66,21 @@ api_fixture_setup_endpoint (ApiFixture *f, gconstpointer data)
   api_fixture_listen (f);
 }
 
-/* A real hub on loopback and free ports, running no meeting */
+/* A real hub on loopback and free ports, running no meeting (with a
+ * certificate: an insecure hub warns, and warnings are fatal here) */
 static void
 api_fixture_setup_hub (ApiFixture *f, gconstpointer data)
 {
-  g_autofree gchar *conf = g_test_build_filename (G_TEST_DIST, "data", "sites-meeting.conf", NULL);
+  g_autofree gchar *source =
+      g_test_build_filename (G_TEST_DIST, "data", "sites-meeting.conf", NULL);
+  g_autofree gchar *conf = NULL;
   g_autofree gchar *state = NULL;
   g_autoptr (GError) error = NULL;
 
   hn_media_init (&error);
   g_assert_no_error (error);
   f->dir = hn_test_tmpdir_new ();
+  conf = hn_test_write_secure_config (f->dir, source, NULL);
   f->socket = g_build_filename (f->dir, "run", "control.sock", NULL);
   state = g_build_filename (f->dir, "state", NULL);
   g_assert_cmpint (g_mkdir (state, 0700), ==, 0);
@@ -1147,6 +1151,7 @@ api_fixture_setup_province (ApiFixture *f, gconstpointer data)
   g_autofree gchar *conf = NULL;
   g_autofree gchar *dropin_dir = NULL;
   g_autofree gchar *dropin = NULL;
+  g_autofree gchar *tls = NULL;
   g_autofree gchar *state = NULL;
   g_autoptr (GError) error = NULL;
 
@@ -1161,8 +1166,11 @@ api_fixture_setup_province (ApiFixture *f, gconstpointer data)
   conf = hn_test_write_file (f->dir, "sites.conf", contents);
   dropin_dir = g_build_filename (f->dir, "sites.conf.d", NULL);
   g_assert_cmpint (g_mkdir (dropin_dir, 0700), ==, 0);
-  dropin = hn_test_write_file (dropin_dir, "50-test.conf",
-                               "[hub]\nlisten-address=127.0.0.1\ncontrol-port=0\nmedia-port=0\n");
+  hn_test_make_certificate (f->dir, "hub", NULL);
+  tls = g_strdup_printf ("[hub]\nlisten-address=127.0.0.1\ncontrol-port=0\nmedia-port=0\n"
+                         "tls-certificate=%s/hub.crt\ntls-key=%s/hub.key\n",
+                         f->dir, f->dir);
+  dropin = hn_test_write_file (dropin_dir, "50-test.conf", tls);
   f->config = hn_config_new_from_file (conf, &error);
   g_assert_no_error (error);
   f->hub = hn_hub_new (f->config, state, &error);

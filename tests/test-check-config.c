@@ -124,6 +124,60 @@ test_daemon_refuses_bad_start (void)
   g_assert_nonnull (strstr (err, "unknown role 'relay'"));
 }
 
+/* No plain ws by omission: a hub without a certificate (nor insecure=true)
+ * and a room with nothing to trust its hub by refuse to start, saying what
+ * to set */
+static void
+test_daemon_refuses_no_tls (void)
+{
+  g_autofree gchar *dir = hn_test_tmpdir_new ();
+  g_autofree gchar *source = NULL;
+  g_autofree gchar *path = NULL;
+  g_autofree gchar *token = hn_test_write_file (dir, "token", "0123\n");
+  g_autofree gchar *socket = g_build_filename (dir, "control.sock", NULL);
+  g_autofree gchar *state = g_build_filename (dir, "state", NULL);
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+  g_autofree gchar *contents = NULL;
+  g_auto (GStrv) parts = NULL;
+
+  source = g_test_build_filename (G_TEST_DIST, "data", "sites-meeting.conf", NULL);
+  g_assert_true (g_file_get_contents (source, &contents, NULL, NULL));
+  parts = g_strsplit (contents, "insecure=true\n", -1);
+  g_assert_cmpuint (g_strv_length (parts), ==, 2);
+  g_free (contents);
+  contents = g_strjoinv ("", parts);
+  path = hn_test_write_file (dir, "sites.conf", contents);
+  /* the file itself is valid: --check-config passes on a machine without
+   * the certificate */
+  g_assert_cmpint (run_hoinghid (&out, &err, "--check-config", path, NULL), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_hoinghid (&out, &err, "--config", path, "--socket", socket, "--state-dir",
+                                 state, "--meetings", "/nonexistent/meetings.conf", NULL),
+                   ==, 1);
+  g_assert_nonnull (strstr (err, "set [hub] tls-certificate= and tls-key="));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (run_hoinghid (&out, &err, "--role", "endpoint", "--config",
+                                 "/nonexistent/endpoint.conf", "--site", "xa-dao-tru", "--hub",
+                                 "127.0.0.1:8443", "--token-file", token, "--socket", socket,
+                                 "--state-dir", state, NULL),
+                   ==, 1);
+  g_assert_nonnull (strstr (err, "nothing to trust the hub by"));
+  g_assert_nonnull (strstr (err, "--hub-fingerprint"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_hoinghid (&out, &err, "--role", "endpoint", "--config",
+                                 "/nonexistent/endpoint.conf", "--site", "xa-dao-tru", "--hub",
+                                 "127.0.0.1:8443", "--token-file", token, "--hub-fingerprint",
+                                 "sha256:12", "--socket", socket, "--state-dir", state, NULL),
+                   ==, 1);
+  g_assert_nonnull (strstr (err, "'sha256:12' is not a certificate fingerprint"));
+  hn_test_tmpdir_remove (dir);
+}
+
 static void
 test_version (void)
 {
@@ -143,6 +197,7 @@ main (int argc, char **argv)
   g_test_add_func ("/hn/check-config/bad", test_check_config_bad);
   g_test_add_func ("/hn/check-config/missing-file", test_check_config_missing_file);
   g_test_add_func ("/hn/daemon/refuses-bad-start", test_daemon_refuses_bad_start);
+  g_test_add_func ("/hn/daemon/refuses-no-tls", test_daemon_refuses_no_tls);
   g_test_add_func ("/hn/daemon/version", test_version);
 
   return g_test_run ();

@@ -1,6 +1,7 @@
 /* Tests of the control channel: the per-site tokens, the messages, and a
- * hub's HnControlServer on 127.0.0.1 (port 0) with endpoints'
- * HnControlClients and hand-driven WebSocket clients in the same process,
+ * hub's HnControlServer on 127.0.0.1 (port 0), speaking wss with a
+ * certificate made at test time, with endpoints' HnControlClients (which
+ * pin it) and hand-driven WebSocket clients in the same process,
  * the main context run until each awaited event happens or its deadline
  * passes.
  *
@@ -158,6 +159,8 @@ count_open_sockets (void)
 typedef struct {
   gchar *dir;
   HnSecrets *secrets;
+  GTlsCertificate *tls;
+  gchar *fingerprint; /* of tls */
   HnControlServer *server;
   guint port;
   GPtrArray *events;   /* "online:SITE", "offline:SITE" */
@@ -201,6 +204,7 @@ fixture_server_new (Fixture *f, guint port)
   g_autoptr (GError) error = NULL;
   HnControlServer *server = hn_control_server_new (f->secrets);
 
+  hn_control_server_set_tls (server, f->tls);
   hn_control_server_set_known_sites (server, known_sites);
   g_signal_connect (server, "site-online", G_CALLBACK (server_online_cb), f);
   g_signal_connect (server, "site-offline", G_CALLBACK (server_offline_cb), f);
@@ -221,6 +225,14 @@ fixture_setup (Fixture *f, gconstpointer data)
   key = g_build_filename (f->dir, "control.key", NULL);
   f->secrets = hn_secrets_new_from_file (key, TRUE, &error);
   g_assert_no_error (error);
+  hn_test_make_certificate (f->dir, "hub", &f->fingerprint);
+  {
+    g_autofree gchar *crt = g_build_filename (f->dir, "hub.crt", NULL);
+    g_autofree gchar *pem = g_build_filename (f->dir, "hub.key", NULL);
+
+    f->tls = g_tls_certificate_new_from_files (crt, pem, &error);
+    g_assert_no_error (error);
+  }
   f->events = g_ptr_array_new_with_free_func (g_free);
   f->messages = g_ptr_array_new_with_free_func (g_free);
   f->server = fixture_server_new (f, 0);
@@ -246,6 +258,8 @@ fixture_teardown (Fixture *f, gconstpointer data)
   while (g_main_context_iteration (NULL, FALSE))
     ;
   g_clear_object (&f->secrets);
+  g_clear_object (&f->tls);
+  g_free (f->fingerprint);
   g_clear_pointer (&f->last_message, json_node_unref);
   g_ptr_array_unref (f->events);
   g_ptr_array_unref (f->messages);
@@ -327,6 +341,7 @@ endpoint_new (Fixture *f, const gchar *site, const gchar *token, guint port)
 
   e->client = hn_control_client_new ("127.0.0.1", port != 0 ? port : f->port, site,
                                      token != NULL ? token : right);
+  hn_control_client_set_tls (e->client, f->fingerprint, NULL);
   hn_control_client_set_hello_media (e->client, &media_a);
   e->messages = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
   g_signal_connect (e->client, "connected", G_CALLBACK (endpoint_connected_cb), e);
@@ -384,16 +399,26 @@ raw_connected_cb (GObject *source, GAsyncResult *result, gpointer user_data)
   r->done = TRUE;
 }
 
-/* A WebSocket to the hub, offering @protocol (NULL: none), saying nothing
- * yet. */
+static gboolean
+raw_accept_certificate_cb (SoupMessage *msg,
+                           GTlsCertificate *certificate,
+                           GTlsCertificateFlags errors,
+                           gpointer user_data)
+{
+  return TRUE;
+}
+
+/* A WebSocket to the hub (wss, whatever its certificate), offering
+ * @protocol (NULL: none), saying nothing yet. */
 static Raw *
 raw_connect (Fixture *f, const gchar *protocol)
 {
   Raw *r = g_new0 (Raw, 1);
-  g_autofree gchar *uri = g_strdup_printf ("ws://127.0.0.1:%u%s", f->port, HN_CONTROL_PATH);
+  g_autofree gchar *uri = g_strdup_printf ("wss://127.0.0.1:%u%s", f->port, HN_CONTROL_PATH);
   g_autoptr (SoupMessage) msg = soup_message_new ("GET", uri);
   const gchar *protocols[] = { protocol, NULL };
 
+  g_signal_connect (msg, "accept-certificate", G_CALLBACK (raw_accept_certificate_cb), NULL);
   r->session = soup_session_new_with_options ("proxy-resolver", NULL, NULL);
   r->texts = g_ptr_array_new_with_free_func (g_free);
   soup_session_websocket_connect_async (r->session, msg, NULL,
@@ -433,14 +458,38 @@ raw_send_node (Raw *r, JsonNode *node)
   soup_websocket_connection_send_text (r->ws, text);
 }
 
-static void
+/* Waits for the hub's challenge and takes it off r->texts; returns its
+ * nonce */
+static gchar *
+raw_take_challenge (Raw *r)
+{
+  g_autoptr (JsonNode) challenge = NULL;
+  g_autoptr (GError) error = NULL;
+  gchar *text;
+  HnControlMessageType type;
+
+  WAIT_FOR (r->texts->len >= 1, 5000);
+  text = g_ptr_array_steal_index (r->texts, 0);
+  challenge = hn_control_message_parse (text, strlen (text), &type, &error);
+  g_free (text);
+  g_assert_no_error (error);
+  g_assert_cmpint (type, ==, HN_CONTROL_MESSAGE_CHALLENGE);
+  g_assert_cmpuint (strlen (hn_control_message_get_nonce (challenge)), ==, 64);
+  return g_strdup (hn_control_message_get_nonce (challenge));
+}
+
+/* Answers the challenge as an endpoint with @token (NULL: the right one)
+ * does; returns the hello sent */
+static gchar *
 raw_hello (Fixture *f, Raw *r, const gchar *site, const gchar *token)
 {
   g_autofree gchar *right = hn_secrets_get_site_token (f->secrets, site);
-  g_autoptr (JsonNode) hello =
-      hn_control_message_new_hello (site, token != NULL ? token : right, "9.9", &media_a);
+  g_autofree gchar *nonce = raw_take_challenge (r);
+  g_autofree gchar *proof = hn_secrets_compute_proof (token != NULL ? token : right, site, nonce);
+  g_autoptr (JsonNode) hello = hn_control_message_new_hello (site, proof, "9.9", &media_a);
 
   raw_send_node (r, hello);
+  return hn_control_message_to_string (hello);
 }
 
 static void
@@ -480,6 +529,8 @@ test_secrets_token (void)
   g_autofree gchar *b1 = NULL;
   g_autofree gchar *a2 = NULL;
   g_autofree gchar *upper = NULL;
+  g_autofree gchar *proof = NULL;
+  g_autofree gchar *rotated = NULL;
 
   g_assert_no_error (error);
   s2 = hn_secrets_new_from_file (path2, FALSE, &error);
@@ -509,6 +560,23 @@ test_secrets_token (void)
   g_assert_false (hn_secrets_check_site_token (s1, SITE_A, upper));
   a1[63] = a1[63] == '0' ? '1' : '0';
   g_assert_false (hn_secrets_check_site_token (s1, SITE_A, a1));
+
+  /* the proof of a hello, as openssl computes it:
+   * printf 'hoinghi-hello:%s:%s' 00ff xa-dao-tru |
+   *   openssl dgst -sha256 -mac HMAC -macopt key:TOKEN */
+  proof = hn_secrets_compute_proof (
+      "4a82301f8bfb676f546ecdc6dae56b0dcb35583d7b8595e00331a24281149c48", SITE_A, "00ff");
+  g_assert_cmpstr (proof, ==, "b94b15ad12cdcbfd9489bffded6705de50bfbcc6a72de5ae6850e56abc4c8be4");
+  g_assert_true (hn_secrets_check_site_proof (s1, SITE_A, "00ff", proof));
+  g_assert_false (hn_secrets_check_site_proof (s1, SITE_A, "00fe", proof));
+  g_assert_false (hn_secrets_check_site_proof (s1, SITE_B, "00ff", proof));
+  g_assert_false (hn_secrets_check_site_proof (s1, SITE_A, "00ff", NULL));
+
+  /* after rotate-secret, generation 1:
+   * printf 'hoinghi-site-token:%s#1' xa-dao-tru | openssl dgst … */
+  rotated = hn_secrets_rotate_site (s1, SITE_A, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (rotated, ==, "9609524c3975c73802faacf8e2f61de57a9c0af6569609f6afbbabb9b2ae1800");
 
   hn_test_tmpdir_remove (dir);
 }
@@ -639,7 +707,8 @@ test_message_roundtrip (void)
 
   back = roundtrip (hello, HN_CONTROL_MESSAGE_HELLO);
   g_assert_cmpstr (hn_control_message_get_site (back), ==, SITE_A);
-  g_assert_cmpstr (hn_control_message_get_token (back), ==, "t0k");
+  g_assert_cmpstr (hn_control_message_get_proof (back), ==, "t0k");
+  g_assert_null (hn_control_message_get_token (back));
   g_assert_cmpstr (hn_control_message_get_version (back), ==, "0.1.0");
   hn_control_message_get_hello_media (back, &hm);
   g_assert_cmpmem (&hm, sizeof hm, &media_a, sizeof media_a);
@@ -854,11 +923,11 @@ test_wrong_token (Fixture *f, gconstpointer data)
       f, SITE_A, "0000000000000000000000000000000000000000000000000000000000000000", 0);
 
   /* by hand: the close code and reason */
-  raw_hello (f, r, SITE_A, "not-the-token");
+  g_free (raw_hello (f, r, SITE_A, "not-the-token"));
   assert_closed_with (r, HN_CONTROL_CLOSE_AUTH_FAILED, "authentication failed");
   g_assert_cmpuint (r->texts->len, ==, 0);
   g_assert_cmpuint (take_logged (G_LOG_LEVEL_WARNING, SITE_A,
-                                 "control: refused site xa-dao-tru from 127.0.0.1: wrong token"),
+                                 "control: refused site xa-dao-tru from 127.0.0.1: wrong token *"),
                     ==, 1);
 
   /* an endpoint keeps trying, and says so once */
@@ -871,7 +940,7 @@ test_wrong_token (Fixture *f, gconstpointer data)
   g_clear_pointer (&r, raw_free);
   settle (f);
   g_assert_cmpuint (take_logged (G_LOG_LEVEL_WARNING, SITE_A,
-                                 "control: refused site xa-dao-tru from 127.0.0.1: wrong token"),
+                                 "control: refused site xa-dao-tru from 127.0.0.1: wrong token *"),
                     >=, 3);
   g_assert_cmpuint (
       take_logged (G_LOG_LEVEL_WARNING, SITE_A,
@@ -890,14 +959,14 @@ test_unknown_site (Fixture *f, gconstpointer data)
   const gchar *const only_b[] = { SITE_B, NULL };
 
   /* the right HMAC for a site the configuration does not have */
-  raw_hello (f, r, "xa-khong-co", NULL);
+  g_free (raw_hello (f, r, "xa-khong-co", NULL));
   assert_closed_with (r, HN_CONTROL_CLOSE_AUTH_FAILED, "authentication failed");
   g_assert_cmpuint (take_logged (G_LOG_LEVEL_WARNING, "xa-khong-co",
                                  "control: refused site xa-khong-co from 127.0.0.1: unknown site"),
                     ==, 1);
 
   /* a site taken out of the configuration is disconnected */
-  raw_hello (f, r2, SITE_A, NULL);
+  g_free (raw_hello (f, r2, SITE_A, NULL));
   WAIT_FOR (has_event (f, "online:" SITE_A), 5000);
   WAIT_FOR (r2->texts->len == 1, 5000);
   g_assert_true (g_str_has_prefix (r2->texts->pdata[0], "{\"type\":\"welcome\""));
@@ -964,7 +1033,7 @@ test_bad_messages (Fixture *f, gconstpointer data)
   {
     g_autoptr (Raw) r = raw_connect (f, HN_CONTROL_PROTOCOL);
 
-    raw_hello (f, r, SITE_A, NULL);
+    g_free (raw_hello (f, r, SITE_A, NULL));
     WAIT_FOR (has_event (f, "online:" SITE_A), 5000);
     soup_websocket_connection_send_text (r->ws, "{\"type\":\"keyframe\"}");
     assert_closed_with (r, HN_CONTROL_CLOSE_PROTOCOL, "unexpected 'keyframe' message");
@@ -989,6 +1058,183 @@ test_bad_messages (Fixture *f, gconstpointer data)
     g_assert_cmpint (hn_control_message_peek_type (e->messages->pdata[0]), ==,
                      HN_CONTROL_MESSAGE_KEYFRAME);
   }
+}
+
+/* A hello captured on one connection (proof of that connection's nonce)
+ * is refused on the next, and logged as a replay with the address */
+static void
+test_replayed_hello (Fixture *f, gconstpointer data)
+{
+  g_autoptr (Raw) r = raw_connect (f, HN_CONTROL_PROTOCOL);
+  g_autoptr (Raw) r2 = NULL;
+  g_autoptr (Raw) r3 = NULL;
+  g_autofree gchar *captured = NULL;
+  g_autofree gchar *nonce = NULL;
+  g_autofree gchar *token = hn_secrets_get_site_token (f->secrets, SITE_A);
+
+  captured = raw_hello (f, r, SITE_A, NULL);
+  WAIT_FOR (has_event (f, "online:" SITE_A), 5000);
+  /* the token itself never crossed the wire */
+  g_assert_null (strstr (captured, token));
+  g_clear_pointer (&r, raw_free);
+  WAIT_FOR (has_event (f, "offline:" SITE_A), 5000);
+
+  /* the attacker's connection: a new challenge, the old hello */
+  r2 = raw_connect (f, HN_CONTROL_PROTOCOL);
+  nonce = raw_take_challenge (r2);
+  soup_websocket_connection_send_text (r2->ws, captured);
+  assert_closed_with (r2, HN_CONTROL_CLOSE_AUTH_FAILED, "authentication failed");
+  g_assert_cmpuint (r2->texts->len, ==, 0);
+  g_assert_cmpuint (take_logged (G_LOG_LEVEL_WARNING, SITE_A,
+                                 "control: refused site xa-dao-tru from 127.0.0.1: replayed hello "
+                                 "(its proof was used before)"),
+                    ==, 1);
+
+  /* and again: refused each time */
+  r3 = raw_connect (f, HN_CONTROL_PROTOCOL);
+  g_free (raw_take_challenge (r3));
+  soup_websocket_connection_send_text (r3->ws, captured);
+  assert_closed_with (r3, HN_CONTROL_CLOSE_AUTH_FAILED, "authentication failed");
+  g_assert_cmpuint (take_logged (G_LOG_LEVEL_WARNING, SITE_A,
+                                 "control: refused site xa-dao-tru from 127.0.0.1: *"),
+                    ==, 1);
+  g_assert_cmpuint (f->events->len, ==, 2);
+}
+
+/* A token-carrying hello of hoinghi-control-1 is refused by a hub that is
+ * not a lab, and accepted by one that is (insecure=true) */
+static void
+test_legacy_hello (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *token = hn_secrets_get_site_token (f->secrets, SITE_A);
+  g_autoptr (JsonNode) hello = hn_control_message_new_hello (SITE_A, "x", "0.9", &media_a);
+  g_autofree gchar *text = NULL;
+  JsonObject *o = json_node_get_object (hello);
+
+  json_object_remove_member (o, "proof");
+  json_object_set_string_member (o, "token", token);
+  text = hn_control_message_to_string (hello);
+  {
+    g_autoptr (Raw) r = raw_connect (f, HN_CONTROL_PROTOCOL_LEGACY);
+
+    assert_closed_with (r, HN_CONTROL_CLOSE_AUTH_FAILED, "authentication failed");
+    g_assert_cmpuint (r->texts->len, ==, 0);
+    g_assert_cmpuint (take_logged (G_LOG_LEVEL_WARNING, NULL,
+                                   "control: refused a connection from 127.0.0.1: "
+                                   "hoinghi-control-1 sends the site's token as it is*"),
+                      ==, 1);
+  }
+  /* a token where a proof is due, on hoinghi-control-2 */
+  {
+    g_autoptr (Raw) r = raw_connect (f, HN_CONTROL_PROTOCOL);
+
+    g_free (raw_take_challenge (r));
+    soup_websocket_connection_send_text (r->ws, text);
+    assert_closed_with (r, HN_CONTROL_CLOSE_AUTH_FAILED, "authentication failed");
+    g_assert_cmpuint (take_logged (G_LOG_LEVEL_WARNING, SITE_A,
+                                   "control: refused site xa-dao-tru from 127.0.0.1: a token "
+                                   "instead of a proof*"),
+                      ==, 1);
+  }
+  /* a lab hub: the old room speaks first, with its token, and is in */
+  hn_control_server_set_insecure (f->server, TRUE);
+  {
+    g_autoptr (Raw) r = raw_connect (f, HN_CONTROL_PROTOCOL_LEGACY);
+
+    soup_websocket_connection_send_text (r->ws, text);
+    WAIT_FOR (has_event (f, "online:" SITE_A), 5000);
+    WAIT_FOR (r->texts->len == 1, 5000);
+    g_assert_true (g_str_has_prefix (r->texts->pdata[0], "{\"type\":\"welcome\""));
+    g_assert_cmpuint (take_logged (G_LOG_LEVEL_MESSAGE, SITE_A,
+                                   "control: site xa-dao-tru online from 127.0.0.1 (hoinghi 0.9, "
+                                   "hoinghi-control-1)"),
+                      ==, 1);
+  }
+}
+
+/* An endpoint that pins another certificate refuses the hub, naming it
+ * and the fingerprint it showed */
+static void
+test_wrong_pin (Fixture *f, gconstpointer data)
+{
+  g_autoptr (Endpoint) e = endpoint_new (f, SITE_A, NULL, 0);
+  g_autofree gchar *other = NULL;
+  g_autofree gchar *pattern = NULL;
+  g_autoptr (Endpoint) plain = endpoint_new (f, SITE_B, NULL, 0);
+
+  hn_test_make_certificate (f->dir, "other", &other);
+  g_assert_cmpstr (other, !=, f->fingerprint);
+  hn_control_client_set_tls (e->client, other, NULL);
+  hn_control_client_set_backoff (e->client, 20, 50);
+  hn_control_client_start (e->client);
+  WAIT_FOR (hn_control_client_get_last_error (e->client) != NULL &&
+                strstr (hn_control_client_get_last_error (e->client), "not the pinned") != NULL,
+            5000);
+  pattern = g_strdup_printf ("control: hub 127.0.0.1:%u: refusing it: its certificate %s is not "
+                             "the pinned %s, retrying in *",
+                             f->port, f->fingerprint, other);
+  hn_control_client_stop (e->client);
+
+  /* a room that speaks plain ws to a wss hub gets nowhere either */
+  hn_control_client_set_insecure (plain->client);
+  hn_control_client_set_backoff (plain->client, 20, 50);
+  hn_control_client_start (plain->client);
+  WAIT_FOR (hn_control_client_get_last_error (plain->client) != NULL, 5000);
+  hn_control_client_stop (plain->client);
+  settle (f);
+  g_assert_cmpuint (take_logged (G_LOG_LEVEL_WARNING, SITE_A, pattern), ==, 1);
+  g_assert_cmpuint (take_logged (G_LOG_LEVEL_WARNING, SITE_B, "control: hub 127.0.0.1:* *"), ==, 1);
+  g_assert_cmpuint (e->connected + plain->connected, ==, 0);
+  g_assert_cmpuint (f->events->len, ==, 0);
+}
+
+/* rotate-secret: the old token stops working, the new one works, and the
+ * generation survives the hub's restart */
+static void
+test_rotate_secret (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *old = hn_secrets_get_site_token (f->secrets, SITE_A);
+  g_autofree gchar *fresh = NULL;
+  g_autofree gchar *again = NULL;
+  g_autofree gchar *key = g_build_filename (f->dir, "control.key", NULL);
+  g_autofree gchar *b = hn_secrets_get_site_token (f->secrets, SITE_B);
+  g_autofree gchar *b_after = NULL;
+  g_autoptr (HnSecrets) reloaded = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (Endpoint) stale = NULL;
+  g_autoptr (Endpoint) e = NULL;
+
+  g_assert_cmpuint (hn_secrets_get_site_generation (f->secrets, SITE_A), ==, 0);
+  fresh = hn_secrets_rotate_site (f->secrets, SITE_A, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (fresh, !=, old);
+  g_assert_cmpuint (hn_secrets_get_site_generation (f->secrets, SITE_A), ==, 1);
+  g_assert_false (hn_secrets_check_site_token (f->secrets, SITE_A, old));
+  g_assert_true (hn_secrets_check_site_token (f->secrets, SITE_A, fresh));
+  /* the other sites keep theirs */
+  b_after = hn_secrets_get_site_token (f->secrets, SITE_B);
+  g_assert_cmpstr (b, ==, b_after);
+
+  reloaded = hn_secrets_new_from_file (key, FALSE, &error);
+  g_assert_no_error (error);
+  again = hn_secrets_get_site_token (reloaded, SITE_A);
+  g_assert_cmpstr (again, ==, fresh);
+
+  stale = endpoint_new (f, SITE_A, old, 0);
+  hn_control_client_set_backoff (stale->client, 20, 50);
+  hn_control_client_start (stale->client);
+  WAIT_FOR (g_strcmp0 (hn_control_client_get_last_error (stale->client), "authentication failed") ==
+                0,
+            5000);
+  hn_control_client_stop (stale->client);
+  e = endpoint_new (f, SITE_A, fresh, 0);
+  hn_control_client_start (e->client);
+  WAIT_FOR (e->connected == 1, 5000);
+  hn_control_client_stop (e->client);
+  settle (f);
+  g_assert_cmpuint (take_logged (G_LOG_LEVEL_WARNING, SITE_A, "control: refused site *"), >=, 1);
+  g_assert_cmpuint (take_logged (G_LOG_LEVEL_WARNING, SITE_A, "control: hub * refused site *"), ==,
+                    1);
 }
 
 static void
@@ -1108,7 +1354,7 @@ test_replace (Fixture *f, gconstpointer data)
   g_autoptr (Endpoint) e = endpoint_new (f, SITE_A, NULL, 0);
   g_autofree gchar *events = NULL;
 
-  raw_hello (f, r, SITE_A, NULL);
+  g_free (raw_hello (f, r, SITE_A, NULL));
   WAIT_FOR (has_event (f, "online:" SITE_A), 5000);
   hn_control_client_start (e->client);
   WAIT_FOR (e->connected == 1, 5000);
@@ -1372,6 +1618,10 @@ main (int argc, char **argv)
   g_test_add_func ("/hn/control/message/roundtrip", test_message_roundtrip);
   g_test_add_func ("/hn/control/message/invalid", test_message_invalid);
 #define ADD(path, fn) g_test_add (path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+  ADD ("/hn/control/replayed-hello", test_replayed_hello);
+  ADD ("/hn/control/legacy-hello", test_legacy_hello);
+  ADD ("/hn/control/wrong-pin", test_wrong_pin);
+  ADD ("/hn/control/rotate-secret", test_rotate_secret);
   ADD ("/hn/control/hello-welcome", test_hello_welcome);
   ADD ("/hn/control/wrong-token", test_wrong_token);
   ADD ("/hn/control/unknown-site", test_unknown_site);

@@ -7,6 +7,7 @@
 #include "hn-test-utils.h"
 
 typedef struct {
+  gchar *dir;
   HnTestDaemon *d;
 } CtlFixture;
 
@@ -14,8 +15,11 @@ static void
 ctl_fixture_setup (CtlFixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
+  g_autofree gchar *config = NULL;
 
-  f->d = hn_test_daemon_start (g_getenv ("HN_SITES_CONF"), NULL, &error);
+  f->dir = hn_test_tmpdir_new ();
+  config = hn_test_copy_sites_conf (f->dir);
+  f->d = hn_test_daemon_start (config, NULL, &error);
   g_assert_no_error (error);
 }
 
@@ -25,6 +29,8 @@ ctl_fixture_teardown (CtlFixture *f, gconstpointer data)
   if (f->d != NULL && g_subprocess_get_identifier (f->d->proc) != NULL)
     g_assert_cmpint (hn_test_daemon_stop (f->d), ==, 0);
   g_clear_pointer (&f->d, hn_test_daemon_free);
+  hn_test_tmpdir_remove (f->dir);
+  g_free (f->dir);
 }
 
 static JsonNode *

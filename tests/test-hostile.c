@@ -122,7 +122,7 @@ fixture_setup (Fixture *f, gconstpointer data)
 
     f->token_file[i] = hn_test_write_file (
         f->dir, name, json_object_get_string_member (json_node_get_object (t), "token"));
-    f->ep[i] = hn_test_endpoint_start (f->control_port, rooms[i].id, f->token_file[i], args);
+    f->ep[i] = hn_test_endpoint_start (f->control_port, rooms[i].id, f->token_file[i], NULL, args);
   }
   hn_test_ctl_ok (f->hub->socket, "meeting", "start", "m", "--sites", "tt-tam-dao,tt-hop-chau",
                   NULL);
@@ -353,7 +353,8 @@ test_hostile_everything_at_once (Fixture *f, gconstpointer data)
     g_ptr_array_add (held, c);
   }
   /* a room that says it is tt-hop-chau, with tt-tam-dao's token */
-  impostor = hn_test_endpoint_start (f->control_port, rooms[1].id, f->token_file[0], impostor_args);
+  impostor =
+      hn_test_endpoint_start (f->control_port, rooms[1].id, f->token_file[0], NULL, impostor_args);
   g_test_message ("holding %u connections; hub has %u open files (%u before)", held->len,
                   hub_open_files (f), baseline);
   g_assert_cmpuint (hub_open_files (f), >=, baseline + 300);

@@ -116,7 +116,7 @@ fixture_setup (Fixture *f, gconstpointer data)
     f->token_file[i] = hn_test_write_file (
         f->hub->dir, name, json_object_get_string_member (json_node_get_object (token), "token"));
     f->ep[i] =
-        hn_test_endpoint_start (f->control_port, rooms[i].id, f->token_file[i], rooms[i].lab);
+        hn_test_endpoint_start (f->control_port, rooms[i].id, f->token_file[i], NULL, rooms[i].lab);
   }
   hn_test_ctl_ok (f->hub->socket, "meeting", "start", "m", "--sites",
                   "tt-tam-dao,tt-hop-chau,xa-dao-tru,xa-yen-duong,huyen-tam-dao", NULL);
@@ -274,7 +274,7 @@ test_links_freeze_kill_restart (Fixture *f, gconstpointer data)
   g_test_message ("killed room offline after %" G_GINT64_FORMAT " ms", ms);
   g_assert_cmpint (ms, >=, 0);
   f->ep[CLEAN] =
-      hn_test_endpoint_start (f->control_port, rooms[CLEAN].id, f->token_file[CLEAN], NULL);
+      hn_test_endpoint_start (f->control_port, rooms[CLEAN].id, f->token_file[CLEAN], NULL, NULL);
   c.state = "up";
   ms = wait_state (&c, 10000);
   g_test_message ("restarted room up after %" G_GINT64_FORMAT " ms", ms);

@@ -1,8 +1,9 @@
 /* Integration: a real hub and four real room endpoints, separate
- * processes on 127.0.0.1, in a meeting. Each room sends its own colour and
- * tone; what the rooms decode (the mean colour of a 4×4 grid of the
- * picture, the strongest frequency of the sound) says what the program
- * shows. Pictures are 160×120 at 15 fps so that a 2-core machine runs it.
+ * processes on 127.0.0.1, in a meeting, as in production: the control
+ * channel is wss to a certificate (made at test time) that the rooms pin. Each room sends its own
+ * colour and tone; what the rooms decode (the mean colour of a 4×4 grid of the picture, the
+ * strongest frequency of the sound) says what the program shows. Pictures are 160×120 at 15 fps so
+ * that a 2-core machine runs it.
  *
  * Conditions are awaited with a deadline (the time they took is printed),
  * never with a fixed sleep. */
@@ -33,6 +34,8 @@ static const Room rooms[] = {
 static const guint8 chair_rgb[3] = { 0x20, 0x30, 0x80 };
 
 typedef struct {
+  gchar *dir; /* the sites file and the hub's certificate */
+  gchar *fingerprint;
   HnTestDaemon *hub;
   HnTestDaemon *ep[N_ROOMS];
   gchar *token_file[N_ROOMS];
@@ -185,18 +188,22 @@ start_endpoint (Fixture *f, guint i)
   g_autofree gchar *tone = g_strdup_printf ("%u", rooms[i].tone);
   const gchar *args[] = { "--test-color", color, "--test-tone", tone, NULL };
 
-  return hn_test_endpoint_start (f->control_port, rooms[i].id, f->token_file[i], args);
+  return hn_test_endpoint_start (f->control_port, rooms[i].id, f->token_file[i], f->fingerprint,
+                                 args);
 }
 
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
-  g_autofree gchar *config =
+  g_autofree gchar *source =
       g_test_build_filename (G_TEST_DIST, "data", "sites-meeting.conf", NULL);
+  g_autofree gchar *config = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonNode) status = NULL;
   JsonObject *o;
 
+  f->dir = hn_test_tmpdir_new ();
+  config = hn_test_write_secure_config (f->dir, source, &f->fingerprint);
   f->hub = hn_test_daemon_start (config, NULL, &error);
   g_assert_no_error (error);
   status = hn_test_ctl_json (f->hub->socket, "status", NULL);
@@ -204,6 +211,8 @@ fixture_setup (Fixture *f, gconstpointer data)
   o = json_node_get_object (status);
   f->control_port = json_object_get_int_member (o, "control-port");
   f->media_port = json_object_get_int_member (o, "media-port");
+  /* the hub shows the fingerprint rooms must pin */
+  g_assert_cmpstr (json_object_get_string_member (o, "control-fingerprint"), ==, f->fingerprint);
   g_assert_cmpuint (f->control_port, >, 0);
   g_assert_cmpuint (f->media_port, >, 0);
 
@@ -227,6 +236,9 @@ fixture_teardown (Fixture *f, gconstpointer data)
     g_free (f->token_file[i]);
   }
   g_clear_pointer (&f->hub, hn_test_daemon_free);
+  hn_test_tmpdir_remove (f->dir);
+  g_free (f->dir);
+  g_free (f->fingerprint);
 }
 
 static void

@@ -9,17 +9,6 @@
 
 #define WAIT_MS 10000
 
-static gchar *
-copy_sites_conf (const gchar *dir)
-{
-  g_autofree gchar *contents = NULL;
-  g_autoptr (GError) error = NULL;
-
-  g_file_get_contents (g_getenv ("HN_SITES_CONF"), &contents, NULL, &error);
-  g_assert_no_error (error);
-  return hn_test_write_file (dir, "sites.conf", contents);
-}
-
 static void
 assert_sites (const gchar *socket, const gchar *expected_total)
 {
@@ -35,7 +24,7 @@ static void
 test_notify_lifecycle (void)
 {
   g_autofree gchar *dir = hn_test_tmpdir_new ();
-  g_autofree gchar *config = copy_sites_conf (dir);
+  g_autofree gchar *config = hn_test_copy_sites_conf (dir);
   const gchar *env[] = { "WATCHDOG_USEC=200000", NULL };
   g_autoptr (GError) error = NULL;
   g_autoptr (HnTestDaemon) d = hn_test_daemon_start (config, env, &error);
@@ -121,8 +110,10 @@ test_notify_lifecycle (void)
 static void
 test_notify_no_watchdog (void)
 {
+  g_autofree gchar *dir = hn_test_tmpdir_new ();
+  g_autofree gchar *config = hn_test_copy_sites_conf (dir);
   g_autoptr (GError) error = NULL;
-  g_autoptr (HnTestDaemon) d = hn_test_daemon_start (g_getenv ("HN_SITES_CONF"), NULL, &error);
+  g_autoptr (HnTestDaemon) d = hn_test_daemon_start (config, NULL, &error);
   g_autofree gchar *msg = NULL;
 
   g_assert_no_error (error);
@@ -133,13 +124,16 @@ test_notify_no_watchdog (void)
   g_assert_nonnull (msg);
   g_assert_null (strstr (msg, "WATCHDOG"));
   g_assert_cmpint (hn_test_daemon_wait (d), ==, 0);
+  hn_test_tmpdir_remove (dir);
 }
 
 static void
 test_notify_sigint (void)
 {
+  g_autofree gchar *dir = hn_test_tmpdir_new ();
+  g_autofree gchar *config = hn_test_copy_sites_conf (dir);
   g_autoptr (GError) error = NULL;
-  g_autoptr (HnTestDaemon) d = hn_test_daemon_start (g_getenv ("HN_SITES_CONF"), NULL, &error);
+  g_autoptr (HnTestDaemon) d = hn_test_daemon_start (config, NULL, &error);
   g_autofree gchar *msg = NULL;
 
   g_assert_no_error (error);
@@ -147,6 +141,7 @@ test_notify_sigint (void)
   msg = hn_test_notify_wait (d->notify, "STOPPING=1", WAIT_MS, d->proc);
   g_assert_nonnull (msg);
   g_assert_cmpint (hn_test_daemon_wait (d), ==, 0);
+  hn_test_tmpdir_remove (dir);
 }
 
 int

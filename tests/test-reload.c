@@ -131,7 +131,7 @@ fixture_setup (Fixture *f, gconstpointer data)
     g_autofree gchar *file = hn_test_write_file (
         f->dir, name, json_object_get_string_member (json_node_get_object (token), "token"));
 
-    f->ep[i] = hn_test_endpoint_start (port, rooms[i], file, NULL);
+    f->ep[i] = hn_test_endpoint_start (port, rooms[i], file, NULL, NULL);
   }
   hn_test_ctl_ok (f->hub->socket, "meeting", "start", "m", "--sites",
                   "tt-tam-dao,tt-hop-chau,xa-dao-tru", "--layout", "grid", NULL);

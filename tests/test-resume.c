@@ -49,7 +49,7 @@ start_endpoint (Fixture *f, guint i)
 {
   const gchar *args[] = { "--test-color", rooms[i].color, NULL };
 
-  return hn_test_endpoint_start (f->control_port, rooms[i].id, f->token_file[i], args);
+  return hn_test_endpoint_start (f->control_port, rooms[i].id, f->token_file[i], NULL, args);
 }
 
 typedef struct {
