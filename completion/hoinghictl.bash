@@ -140,8 +140,15 @@ _hoinghictl() {
       unmute:0 | layout:0 | sdp:0)
       want=meetings
       ;;
-    "meeting add:1" | "meeting remove:1" | floor:1 | mute:1 | unmute:1 | site:0 | token:0)
+    "meeting add:1" | "meeting remove:1" | floor:1 | mute:1 | unmute:1 | token:0)
       want=sites
+      ;;
+    site:0)
+      COMPREPLY=($(compgen -W "rotate-secret $(_hoinghictl_ids sites "${conn[@]}")" -- "$cur"))
+      return
+      ;;
+    site:1)
+      [ "${operands[0]}" = rotate-secret ] && want=sites
       ;;
     layout:1)
       COMPREPLY=($(compgen -W "single pip grid" -- "$cur"))
