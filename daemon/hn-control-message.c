@@ -29,6 +29,7 @@ typedef enum {
   KIND_OBJECT,     /* any object, not looked into */
   KIND_NESTED,     /* an object of the members in nested */
   KIND_VIDEO_SIZE, /* "WIDTHxHEIGHT" */
+  KIND_SRTP_KEY,   /* base64 of HN_CONTROL_SRTP_KEY_SIZE bytes */
 } MemberKind;
 
 typedef struct _Member Member;
@@ -100,10 +101,19 @@ static const Member welcome_members[] = {
   { NULL, 0, 0, 0, NULL, FALSE },
 };
 
+static const Member join_srtp_members[] = {
+  { "program-key", KIND_SRTP_KEY, 0, 0, NULL, FALSE },
+  { "program-video-roc", KIND_UINT, 0, G_MAXUINT32, NULL, FALSE },
+  { "program-audio-roc", KIND_UINT, 0, G_MAXUINT32, NULL, FALSE },
+  { "return-key", KIND_SRTP_KEY, 0, 0, NULL, FALSE },
+  { NULL, 0, 0, 0, NULL, FALSE },
+};
+
 static const Member join_members[] = {
   { "meeting", KIND_STRING, 0, 0, NULL, FALSE },
   { "title", KIND_TEXT, 0, 0, NULL, FALSE },
   { "media", KIND_NESTED, 0, 0, join_media_members, FALSE },
+  { "srtp", KIND_NESTED, 0, 0, join_srtp_members, TRUE },
   { NULL, 0, 0, 0, NULL, FALSE },
 };
 
@@ -192,6 +202,28 @@ hn_control_parse_video_size (const gchar *text, guint *width, guint *height)
   if (height != NULL)
     *height = h;
   return TRUE;
+}
+
+/* Decodes a base64 SRTP key into @key (when not NULL); wipes what it
+ * decoded, as the text is a secret */
+static gboolean
+hn_control_parse_key (const gchar *text, guint8 *key)
+{
+  g_autofree guchar *bytes = NULL;
+  gsize len = 0;
+  gboolean ok;
+
+  /* g_base64_decode() accepts anything: the length says whether it was
+   * a key (40 characters for 30 bytes) */
+  if (strlen (text) != 40)
+    return FALSE;
+  bytes = g_base64_decode (text, &len);
+  ok = len == HN_CONTROL_SRTP_KEY_SIZE;
+  if (ok && key != NULL)
+    memcpy (key, bytes, len);
+  if (bytes != NULL)
+    explicit_bzero (bytes, len);
+  return ok;
 }
 
 /* ---- building ---- */
@@ -334,6 +366,19 @@ hn_control_message_new_join (const gchar *meeting,
   json_object_set_int_member (m, "video-bitrate", media->video_bitrate);
   json_object_set_int_member (m, "audio-bitrate", media->audio_bitrate);
   json_object_set_object_member (obj, "media", m);
+  if (media->srtp) {
+    JsonObject *k = json_object_new ();
+    g_autofree gchar *program = g_base64_encode (media->program_key, HN_CONTROL_SRTP_KEY_SIZE);
+    g_autofree gchar *back = g_base64_encode (media->return_key, HN_CONTROL_SRTP_KEY_SIZE);
+
+    json_object_set_string_member (k, "program-key", program);
+    json_object_set_int_member (k, "program-video-roc", media->program_video_roc);
+    json_object_set_int_member (k, "program-audio-roc", media->program_audio_roc);
+    json_object_set_string_member (k, "return-key", back);
+    json_object_set_object_member (obj, "srtp", k);
+    explicit_bzero (program, strlen (program));
+    explicit_bzero (back, strlen (back));
+  }
   return hn_control_node_take (obj);
 }
 
@@ -506,6 +551,11 @@ hn_control_check_member (
     if (!hn_control_node_is (node, G_TYPE_STRING) ||
         !hn_control_parse_video_size (json_node_get_string (node), NULL, NULL))
       what = "WIDTHxHEIGHT with even numbers, 16..3840 by 16..2160";
+    break;
+  case KIND_SRTP_KEY:
+    if (!hn_control_node_is (node, G_TYPE_STRING) ||
+        !hn_control_parse_key (json_node_get_string (node), NULL))
+      what = "the base64 of a 30-byte SRTP key";
     break;
   default:
     g_assert_not_reached ();
@@ -868,4 +918,13 @@ hn_control_message_get_join_media (JsonNode *message, HnControlJoinMedia *media)
   media->video_framerate = json_object_get_int_member (m, "video-framerate");
   media->video_bitrate = json_object_get_int_member (m, "video-bitrate");
   media->audio_bitrate = json_object_get_int_member (m, "audio-bitrate");
+  if (json_object_has_member (obj, "srtp")) {
+    JsonObject *k = json_object_get_object_member (obj, "srtp");
+
+    media->srtp = TRUE;
+    hn_control_parse_key (json_object_get_string_member (k, "program-key"), media->program_key);
+    hn_control_parse_key (json_object_get_string_member (k, "return-key"), media->return_key);
+    media->program_video_roc = json_object_get_int_member (k, "program-video-roc");
+    media->program_audio_roc = json_object_get_int_member (k, "program-audio-roc");
+  }
 }

@@ -35,7 +35,11 @@ G_BEGIN_DECLS
  *   join           {meeting, title, media: {hub-rtp-port, hub-rtcp-port,
  *                   program-video-rtcp-port, program-audio-rtcp-port,
  *                   video-size ("640x360"), video-framerate, video-bitrate,
- *                   audio-bitrate}}
+ *                   audio-bitrate}, srtp (absent: plain RTP): {program-key,
+ *                   program-video-roc, program-audio-roc, return-key}}
+ *                  (keys: base64 of 30 bytes, AES_CM_128_HMAC_SHA1_80
+ *                  master key and salt; the program's for this meeting,
+ *                  and the room's own for what it sends; never logged)
  *   leave          {meeting}
  *   floor          {meeting, site (a site id, or null: nobody)}
  *   mute           {meeting, muted}
@@ -104,6 +108,9 @@ typedef struct {
   guint32 audio_ssrc; /* differs from video_ssrc */
 } HnControlHelloMedia;
 
+/* An SRTP master key and salt (AES_CM_128_HMAC_SHA1_80), in bytes */
+#define HN_CONTROL_SRTP_KEY_SIZE 30
+
 /**
  * HnControlJoinMedia:
  *
@@ -121,6 +128,12 @@ typedef struct {
   guint video_framerate;         /* 1..60 */
   guint video_bitrate;           /* kbit/s, 64..20000 */
   guint audio_bitrate;           /* kbit/s, 6..510 */
+  /* SRTP: "srtp" on the wire; all zero for plain RTP */
+  gboolean srtp;
+  guint8 program_key[HN_CONTROL_SRTP_KEY_SIZE]; /* the meeting's program */
+  guint32 program_video_roc;                    /* rollover counters now, */
+  guint32 program_audio_roc;                    /* for a room that joins late */
+  guint8 return_key[HN_CONTROL_SRTP_KEY_SIZE];  /* this room's own return leg */
 } HnControlJoinMedia;
 
 const gchar *hn_control_message_type_to_string (HnControlMessageType type);

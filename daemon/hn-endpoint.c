@@ -16,6 +16,7 @@
 #include "hn-endpoint.h"
 
 #include <gio/gio.h>
+#include <string.h>
 
 #include "hn-build-config.h"
 #include "hn-conf-source.h"
@@ -266,6 +267,17 @@ hn_endpoint_join (HnEndpoint *self, JsonNode *message)
   g_autoptr (GError) error = NULL;
 
   hn_control_message_get_join_media (message, &join);
+  /* a room that trusts its hub by certificate takes only encrypted media */
+  if (!self->config.insecure && !join.srtp) {
+    g_warning ("cannot join meeting %s: the hub sent no media keys (is it insecure=true?)",
+               hn_control_message_get_meeting (message));
+    return;
+  }
+  if (join.srtp && !self->config.insecure)
+    hn_endpoint_media_set_keys (self->media, join.program_key, join.program_video_roc,
+                                join.program_audio_roc, join.return_key);
+  explicit_bzero (join.program_key, sizeof join.program_key);
+  explicit_bzero (join.return_key, sizeof join.return_key);
   format.width = join.video_width;
   format.height = join.video_height;
   format.framerate = join.video_framerate;
@@ -416,6 +428,7 @@ hn_endpoint_new (const HnEndpointConfig *config, GError **error)
   mc.netsim_send_delay = config->lab_delay_send;
   mc.netsim_receive_loss = config->lab_loss_receive;
   mc.netsim_receive_delay = config->lab_delay_receive;
+  mc.srtp = !config->insecure;
   if (config->media_port != 0) {
     mc.video_rtp_port = config->media_port;
     mc.video_rtcp_port = config->media_port + 1;

@@ -32,6 +32,7 @@
 #include "hn-control-server.h"
 #include "hn-error.h"
 #include "hn-feed.h"
+#include "hn-media.h"
 #include "hn-meeting-record.h"
 #include "hn-program.h"
 #include "hn-return-receiver.h"
@@ -259,13 +260,24 @@ hn_hub_meeting_join (HnHubMeeting *hm, const gchar *site_id)
   HnControlJoinMedia join = { 0 };
   g_autoptr (JsonNode) message = NULL;
   g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) return_key = NULL;
 
   if (hello == NULL || host == NULL || site == NULL || g_hash_table_contains (hm->joined, site_id))
     return;
 
+  /* the room's own key for what it sends, new at every join: no room can
+   * forge another's feed, and a leg never reuses a keystream */
+  if (!hn_config_get_insecure (self->config)) {
+    return_key = hn_secrets_random_bytes (HN_MEDIA_SRTP_KEY_SIZE, &error);
+    if (return_key == NULL) {
+      g_warning ("meeting %s: cannot join %s: %s", hn_meeting_get_id (hm->meeting), site_id,
+                 error->message);
+      return;
+    }
+  }
   if (!hn_return_receiver_add_leg (self->receiver, site_id, host, hello->video_ssrc,
                                    hello->audio_ssrc, hello->video_rtcp_port,
-                                   hello->audio_rtcp_port, &error)) {
+                                   hello->audio_rtcp_port, return_key, &error)) {
     g_warning ("meeting %s: cannot join %s: %s", hn_meeting_get_id (hm->meeting), site_id,
                error->message);
     return;
@@ -288,8 +300,15 @@ hn_hub_meeting_join (HnHubMeeting *hm, const gchar *site_id)
   join.video_framerate = media->video_framerate;
   join.video_bitrate = media->video_bitrate;
   join.audio_bitrate = media->audio_bitrate;
+  if (return_key != NULL) {
+    join.srtp = TRUE;
+    hn_program_get_srtp_key (hm->program, join.program_key);
+    hn_program_get_srtp_rocs (hm->program, &join.program_video_roc, &join.program_audio_roc);
+    memcpy (join.return_key, g_bytes_get_data (return_key, NULL), HN_CONTROL_SRTP_KEY_SIZE);
+  }
   message = hn_control_message_new_join (hn_meeting_get_id (hm->meeting),
                                          hn_meeting_get_title (hm->meeting), &join);
+  explicit_bzero (&join, sizeof join);
   if (!hn_control_server_send (self->control, site_id, message, &error)) {
     hn_program_remove_destination (hm->program, site_id);
     hn_return_receiver_remove_leg (self->receiver, site_id);
@@ -856,7 +875,8 @@ hn_hub_new (HnConfig *config, const gchar *state_dir, GError **error)
   if (self->secrets == NULL)
     return NULL;
   self->receiver =
-      hn_return_receiver_new (address, media_port, media_port != 0 ? media_port + 1 : 0, error);
+      hn_return_receiver_new (address, media_port, media_port != 0 ? media_port + 1 : 0,
+                              !hn_config_get_insecure (config), error);
   if (self->receiver == NULL) {
     g_prefix_error (error, "return media on %s port %u: ", address, media_port);
     return NULL;
@@ -1466,6 +1486,7 @@ hn_hub_start_sites (HnHub *self, const HnMeetingRequest *request, GPtrArray *sit
   g_autoptr (HnProgram) program = NULL;
   g_autoptr (HnFeed) feed = NULL;
   g_autofree gchar *monitor_host = NULL;
+  g_autoptr (GBytes) program_key = NULL;
   const HnProgramFormat *format = hn_config_get_program_format (self->config);
   const gchar *source = request->source != NULL ? request->source : "test";
   HnProgramConfig pc = { 0 };
@@ -1505,6 +1526,13 @@ hn_hub_start_sites (HnHub *self, const HnMeetingRequest *request, GPtrArray *sit
   pc.video_bitrate = format->video_bitrate;
   pc.audio_bitrate = format->audio_bitrate;
   pc.bind_address = hn_config_get_listen_address (self->config);
+  /* a fresh key (and, in HnProgram, fresh SSRCs) for every start */
+  if (!hn_config_get_insecure (self->config)) {
+    program_key = hn_secrets_random_bytes (HN_MEDIA_SRTP_KEY_SIZE, error);
+    if (program_key == NULL)
+      return NULL;
+    pc.srtp_key = program_key;
+  }
   program = hn_program_new (&pc, error);
   if (program == NULL)
     return NULL;
@@ -1514,8 +1542,7 @@ hn_hub_start_sites (HnHub *self, const HnMeetingRequest *request, GPtrArray *sit
   if (feed == NULL || !hn_feed_start (feed, error))
     return NULL;
   if (monitor_host != NULL &&
-      !hn_program_add_destination (program, "monitor", monitor_host, monitor_port, 0,
-                                   monitor_port + 2, 0, error))
+      !hn_program_add_monitor (program, monitor_host, monitor_port, monitor_port + 2, error))
     return NULL;
 
   hm = g_new0 (HnHubMeeting, 1);

@@ -416,6 +416,36 @@ hn_secrets_rotate_site (HnSecrets *self, const gchar *site_id, GError **error)
 }
 
 /**
+ * hn_secrets_random_bytes:
+ * @size: how many bytes
+ *
+ * Returns: (transfer full): @size bytes from getrandom(2), for nonces and
+ *   media keys, or %NULL with @error set
+ */
+GBytes *
+hn_secrets_random_bytes (gsize size, GError **error)
+{
+  g_autofree guint8 *bytes = g_malloc (size);
+  gsize got = 0;
+
+  while (got < size) {
+    ssize_t n = getrandom (bytes + got, size - got, 0);
+
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      int saved_errno = errno;
+
+      g_set_error (error, HN_ERROR, HN_ERROR_FAILED, "cannot draw random bytes: %s",
+                   g_strerror (saved_errno));
+      return NULL;
+    }
+    got += n;
+  }
+  return g_bytes_new_take (g_steal_pointer (&bytes), size);
+}
+
+/**
  * hn_secrets_new_nonce:
  *
  * Returns: (transfer full): a fresh challenge for a hello, 64 hex digits
@@ -424,27 +454,16 @@ hn_secrets_rotate_site (HnSecrets *self, const gchar *site_id, GError **error)
 gchar *
 hn_secrets_new_nonce (GError **error)
 {
-  guint8 bytes[NONCE_SIZE];
-  gsize got = 0;
+  g_autoptr (GBytes) bytes = hn_secrets_random_bytes (NONCE_SIZE, error);
+  const guint8 *data;
   GString *text;
 
-  while (got < sizeof bytes) {
-    ssize_t n = getrandom (bytes + got, sizeof bytes - got, 0);
-
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      int saved_errno = errno;
-
-      g_set_error (error, HN_ERROR, HN_ERROR_FAILED, "cannot make a challenge: %s",
-                   g_strerror (saved_errno));
-      return NULL;
-    }
-    got += n;
-  }
+  if (bytes == NULL)
+    return NULL;
+  data = g_bytes_get_data (bytes, NULL);
   text = g_string_sized_new (2 * NONCE_SIZE);
-  for (gsize i = 0; i < sizeof bytes; i++)
-    g_string_append_printf (text, "%02x", bytes[i]);
+  for (gsize i = 0; i < NONCE_SIZE; i++)
+    g_string_append_printf (text, "%02x", data[i]);
   return g_string_free (text, FALSE);
 }
 

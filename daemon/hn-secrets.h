@@ -53,6 +53,7 @@ guint hn_secrets_get_site_generation (HnSecrets *self, const gchar *site_id);
 gchar *hn_secrets_rotate_site (HnSecrets *self,
                                const gchar *site_id,
                                GError **error) G_GNUC_WARN_UNUSED_RESULT;
+GBytes *hn_secrets_random_bytes (gsize size, GError **error) G_GNUC_WARN_UNUSED_RESULT;
 gchar *hn_secrets_new_nonce (GError **error) G_GNUC_WARN_UNUSED_RESULT;
 gchar *hn_secrets_compute_proof (const gchar *token,
                                  const gchar *site_id,

@@ -16,7 +16,13 @@
  * RTP): the hub answers to the address and port it sees, which is what
  * crosses a NAT. The sending branch is a bin of its own, added and removed
  * while the receiving side keeps playing; nothing is encoded while the
- * room is in no meeting. */
+ * room is in no meeting.
+ *
+ * With SRTP (a room that trusts its hub by certificate), an srtpdec on each
+ * program port decrypts with the meeting's key (and the rollover counters
+ * of a late join), and one srtpenc after rtpbin encrypts what the room
+ * sends with the key the hub gave this room alone; both keys arrive with
+ * each join over the TLS control channel. RTCP stays plain. */
 
 #define G_LOG_DOMAIN "hoinghi-endpoint"
 
@@ -31,6 +37,7 @@
 #include <gst/video/video.h>
 
 #include "hn-error.h"
+#include "hn-media.h"
 
 GST_DEBUG_CATEGORY_STATIC (hn_endpoint_debug);
 #define GST_CAT_DEFAULT hn_endpoint_debug
@@ -76,6 +83,10 @@ struct _HnEndpointMedia {
   GstElement *sinks[N_PORTS]; /* multiudpsink, each sending from sockets[i] */
   GstPad *send_rtp_sinks[2];  /* rtpbin's, one per session */
   GstElement *payloaders[2];  /* H.264, Opus */
+  gboolean srtp;
+  GstElement *srtpdecs[2]; /* on the program's video and audio, with srtp */
+  GstElement *srtpenc;     /* on what the room sends, with srtp */
+  GBytes *send_key;        /* the room's own key in this meeting */
   GstElement *video_depay;
   GstElement *audio_depay;
   GstElement *selectors[2]; /* input-selector before each depayloader */
@@ -101,6 +112,8 @@ struct _HnEndpointMedia {
   gint64 last_spectrum_usec; /* 0: no spectrum yet */
   gdouble peak_hz;           /* < 0: silence */
   gdouble level_db;
+  GBytes *program_key; /* under lock: read by srtpdec's "request-key" */
+  guint32 program_roc[2];
 };
 
 G_DEFINE_FINAL_TYPE (HnEndpointMedia, hn_endpoint_media, G_TYPE_OBJECT)
@@ -146,6 +159,8 @@ hn_endpoint_media_finalize (GObject *object)
   HnEndpointMedia *self = HN_ENDPOINT_MEDIA (object);
 
   g_free (self->source);
+  g_clear_pointer (&self->program_key, g_bytes_unref);
+  g_clear_pointer (&self->send_key, g_bytes_unref);
   g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (hn_endpoint_media_parent_class)->finalize (object);
@@ -543,14 +558,16 @@ hn_endpoint_add_port (HnEndpointMedia *self, guint port, GError **error)
 
   switch (port) {
   case PORT_VIDEO_RTP:
-    caps = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "video", "clock-rate",
-                                G_TYPE_INT, 90000, "encoding-name", G_TYPE_STRING, "H264",
-                                "payload", G_TYPE_INT, HN_ENDPOINT_VIDEO_PT, NULL);
+    caps = gst_caps_new_simple (self->srtp ? "application/x-srtp" : "application/x-rtp", "media",
+                                G_TYPE_STRING, "video", "clock-rate", G_TYPE_INT, 90000,
+                                "encoding-name", G_TYPE_STRING, "H264", "payload", G_TYPE_INT,
+                                HN_ENDPOINT_VIDEO_PT, NULL);
     break;
   case PORT_AUDIO_RTP:
-    caps = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING, "audio", "clock-rate",
-                                G_TYPE_INT, 48000, "encoding-name", G_TYPE_STRING, "OPUS",
-                                "payload", G_TYPE_INT, HN_ENDPOINT_AUDIO_PT, NULL);
+    caps = gst_caps_new_simple (self->srtp ? "application/x-srtp" : "application/x-rtp", "media",
+                                G_TYPE_STRING, "audio", "clock-rate", G_TYPE_INT, 48000,
+                                "encoding-name", G_TYPE_STRING, "OPUS", "payload", G_TYPE_INT,
+                                HN_ENDPOINT_AUDIO_PT, NULL);
     break;
   default:
     caps = gst_caps_new_empty_simple ("application/x-rtcp");
@@ -604,6 +621,32 @@ hn_endpoint_link_rtp (HnEndpointMedia *self,
   return TRUE;
 }
 
+/* srtpdec, once per SSRC of the program (streaming thread): the meeting's
+ * key, or nothing (no meeting yet), which drops the packet */
+static GstCaps *
+hn_endpoint_request_key (HnEndpointMedia *self, guint session)
+{
+  GstCaps *caps = NULL;
+
+  g_mutex_lock (&self->lock);
+  if (self->program_key != NULL)
+    caps = hn_media_srtp_caps (self->program_key, self->program_roc[session]);
+  g_mutex_unlock (&self->lock);
+  return caps;
+}
+
+static GstCaps *
+hn_endpoint_request_video_key_cb (GstElement *srtpdec, guint ssrc, gpointer user_data)
+{
+  return hn_endpoint_request_key (user_data, 0);
+}
+
+static GstCaps *
+hn_endpoint_request_audio_key_cb (GstElement *srtpdec, guint ssrc, gpointer user_data)
+{
+  return hn_endpoint_request_key (user_data, 1);
+}
+
 static gboolean
 hn_endpoint_build_rtpbin (HnEndpointMedia *self, GError **error)
 {
@@ -633,6 +676,19 @@ hn_endpoint_build_rtpbin (HnEndpointMedia *self, GError **error)
     return FALSE;
   g_object_set (video_pay, "pt", HN_ENDPOINT_VIDEO_PT, "ssrc", self->video_ssrc, "config-interval",
                 -1, NULL);
+  if (self->srtp) {
+    g_autoptr (GBytes) placeholder = NULL;
+
+    self->srtpenc = hn_endpoint_add (self->pipeline, "srtpenc", "srtpenc", error);
+    if (self->srtpenc == NULL)
+      return FALSE;
+    /* srtpenc wants a key to start; nothing is sent before a join brings
+     * the real one, and this one is random and never told to anyone */
+    placeholder = hn_media_random_key (error);
+    if (placeholder == NULL)
+      return FALSE;
+    hn_media_srtpenc_set_key (self->srtpenc, placeholder);
+  }
   g_object_set (audio_pay, "pt", HN_ENDPOINT_AUDIO_PT, "ssrc", self->audio_ssrc, NULL);
 
   for (guint s = 0; s < 2; s++) {
@@ -650,10 +706,35 @@ hn_endpoint_build_rtpbin (HnEndpointMedia *self, GError **error)
     self->send_rtp_sinks[s] = gst_element_request_pad_simple (self->rtpbin, send_rtp);
     if (!hn_endpoint_link_pads (pay_src, self->send_rtp_sinks[s], "a payloader to rtpbin", error))
       return FALSE;
-    if (!hn_endpoint_link_rtp (self, self->srcs[rtp], "src", self->rtpbin, recv_rtp, 1, error) ||
-        !hn_endpoint_link_rtp (self, self->rtpbin, send_rtp_src, self->sinks[rtp], "sink", 0,
-                               error))
+    if (self->srtp) {
+      g_autofree gchar *enc_sink = g_strdup_printf ("rtp_sink_%u", s);
+      g_autofree gchar *enc_src = g_strdup_printf ("rtp_src_%u", s);
+
+      self->srtpdecs[s] = hn_endpoint_add (self->pipeline, "srtpdec", NULL, error);
+      if (self->srtpdecs[s] == NULL)
+        return FALSE;
+      g_signal_connect (
+          self->srtpdecs[s], "request-key",
+          G_CALLBACK (s == 0 ? hn_endpoint_request_video_key_cb : hn_endpoint_request_audio_key_cb),
+          self);
+      /* srtpenc makes rtp_src_N when rtp_sink_N is asked for */
+      if (!gst_element_link_pads (self->srcs[rtp], "src", self->srtpdecs[s], "rtp_sink") ||
+          !hn_endpoint_link_rtp (self, self->srtpdecs[s], "rtp_src", self->rtpbin, recv_rtp, 1,
+                                 error) ||
+          !gst_element_link_pads (self->rtpbin, send_rtp_src, self->srtpenc, enc_sink) ||
+          !hn_endpoint_link_rtp (self, self->srtpenc, enc_src, self->sinks[rtp], "sink", 0,
+                                 error)) {
+        if (error != NULL && *error == NULL)
+          g_set_error (error, HN_ERROR, HN_ERROR_INTERNAL, "cannot link the %s session's SRTP",
+                       s == 0 ? "video" : "audio");
+        return FALSE;
+      }
+    } else if (!hn_endpoint_link_rtp (self, self->srcs[rtp], "src", self->rtpbin, recv_rtp, 1,
+                                      error) ||
+               !hn_endpoint_link_rtp (self, self->rtpbin, send_rtp_src, self->sinks[rtp], "sink", 0,
+                                      error)) {
       return FALSE;
+    }
     /* RTCP goes through the same lab delay as RTP (never the loss), so a
      * delay shows in the round-trip time the hub measures */
     if (!hn_endpoint_link_rtp (self, self->rtpbin, send_rtcp, self->sinks[rtcp], "sink", 2, error))
@@ -864,6 +945,7 @@ hn_endpoint_media_new (const HnEndpointMediaConfig *config, GError **error)
   self->test_color = config->test_color & 0xffffff;
   self->test_tone = config->test_tone != 0 ? config->test_tone : 440;
   self->show = g_str_equal (sink, "auto");
+  self->srtp = config->srtp;
   self->video_ssrc = hn_endpoint_random_ssrc (0);
   self->audio_ssrc = hn_endpoint_random_ssrc (self->video_ssrc);
 
@@ -1117,6 +1199,11 @@ hn_endpoint_media_start_sending (HnEndpointMedia *self,
   }
   if (!hn_endpoint_check_format (format, error))
     return FALSE;
+  if (self->srtp && self->send_key == NULL) {
+    g_set_error_literal (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT,
+                         "no SRTP key to send with (hn_endpoint_media_set_keys())");
+    return FALSE;
+  }
   hub = hn_endpoint_resolve (self, hub_host, error);
   if (hub == NULL)
     return FALSE;
@@ -1159,6 +1246,46 @@ hn_endpoint_media_start_sending (HnEndpointMedia *self,
   g_debug ("sending %ux%u at %u fps to %s:%u", format->width, format->height, format->framerate,
            hub, hub_rtp_port);
   return TRUE;
+}
+
+/**
+ * hn_endpoint_media_set_keys:
+ * @program_key: HN_MEDIA_SRTP_KEY_SIZE bytes: the meeting's program key
+ * @video_roc: the rollover counter of the program's video now
+ * @audio_roc: and of its audio
+ * @send_key: HN_MEDIA_SRTP_KEY_SIZE bytes: this room's own key for what it
+ *   sends
+ *
+ * For a room made with srtp: the keys of a meeting it joins, before
+ * hn_endpoint_media_start_sending(). The program's streams are looked up
+ * again under the new key.
+ */
+void
+hn_endpoint_media_set_keys (HnEndpointMedia *self,
+                            const guint8 *program_key,
+                            guint32 video_roc,
+                            guint32 audio_roc,
+                            const guint8 *send_key)
+{
+  GBytes *old;
+
+  g_return_if_fail (HN_IS_ENDPOINT_MEDIA (self));
+  g_return_if_fail (self->srtp);
+  g_return_if_fail (program_key != NULL && send_key != NULL);
+
+  g_mutex_lock (&self->lock);
+  old = self->program_key;
+  self->program_key = g_bytes_new (program_key, HN_MEDIA_SRTP_KEY_SIZE);
+  self->program_roc[0] = video_roc;
+  self->program_roc[1] = audio_roc;
+  g_mutex_unlock (&self->lock);
+  g_clear_pointer (&old, g_bytes_unref);
+  for (guint s = 0; s < 2; s++)
+    g_signal_emit_by_name (self->srtpdecs[s], "clear-keys");
+  g_clear_pointer (&self->send_key, g_bytes_unref);
+  self->send_key = g_bytes_new (send_key, HN_MEDIA_SRTP_KEY_SIZE);
+  /* a new key, a new SRTP session from the next packet on */
+  hn_media_srtpenc_set_key (self->srtpenc, self->send_key);
 }
 
 /**

@@ -42,6 +42,9 @@ typedef struct {
   guint netsim_send_delay;
   gdouble netsim_receive_loss;
   guint netsim_receive_delay;
+  /* the program arrives, and the room sends, as SRTP (keys from
+   * hn_endpoint_media_set_keys()); FALSE: plain RTP */
+  gboolean srtp;
 } HnEndpointMediaConfig;
 
 /**
@@ -78,6 +81,11 @@ gboolean hn_endpoint_media_start_sending (HnEndpointMedia *self,
                                           guint program_audio_rtcp_port,
                                           const HnEndpointFormat *format,
                                           GError **error);
+void hn_endpoint_media_set_keys (HnEndpointMedia *self,
+                                 const guint8 *program_key,
+                                 guint32 video_roc,
+                                 guint32 audio_roc,
+                                 const guint8 *send_key);
 void hn_endpoint_media_stop_sending (HnEndpointMedia *self);
 gboolean hn_endpoint_media_is_sending (HnEndpointMedia *self);
 void hn_endpoint_media_force_keyframe (HnEndpointMedia *self);

@@ -15,7 +15,16 @@
  * Each stream has an rtpsession: it sends RTCP sender reports to the rooms
  * and receives their receiver reports on a socket of its own (its port is
  * told to the rooms when they join), which give the hub→room loss, jitter
- * and round-trip time. */
+ * and round-trip time.
+ *
+ * With a key (the hub's default), what goes to the rooms is SRTP: one
+ * srtpenc per stream between the session and the fan-out, so encryption
+ * too is done once for all rooms. The key and the SSRCs are the meeting's
+ * own, fresh each time a meeting starts, so no keystream is ever used
+ * twice. A tee before the srtpenc feeds a second multiudpsink for the
+ * monitor output, which stays plain RTP: it goes only where the operator
+ * sends it, for a standard player that knows no key. RTCP stays plain
+ * (reports, not pictures or sound). */
 
 #define G_LOG_DOMAIN "hoinghi-program"
 
@@ -25,12 +34,14 @@
 #include <gst/sdp/sdp.h>
 
 #include "hn-error.h"
+#include "hn-media.h"
 
 GST_DEBUG_CATEGORY_STATIC (hn_program_debug);
 #define GST_CAT_DEFAULT hn_program_debug
 
 typedef struct {
   gchar *host;
+  gboolean monitor; /* on the plain monitor sinks */
   guint video_rtp_port;
   guint video_rtcp_port;
   guint audio_rtp_port;
@@ -41,9 +52,11 @@ typedef struct {
 typedef struct {
   GstElement *payloader;
   GstElement *session;
-  GstElement *rtp_sink;  /* multiudpsink, RTP to every room */
-  GstElement *rtcp_sink; /* multiudpsink, RTCP from the RTCP socket */
-  GstElement *rtcp_src;  /* udpsrc, receiver reports from the rooms */
+  GstElement *srtpenc;      /* NULL: plain RTP to the rooms */
+  GstElement *rtp_sink;     /* multiudpsink, RTP (or SRTP) to every room */
+  GstElement *monitor_sink; /* multiudpsink, plain RTP to the monitor */
+  GstElement *rtcp_sink;    /* multiudpsink, RTCP from the RTCP socket */
+  GstElement *rtcp_src;     /* udpsrc, receiver reports from the rooms */
   guint rtcp_port;
   guint32 ssrc;
 } HnProgramStream;
@@ -112,6 +125,7 @@ hn_program_finalize (GObject *object)
     g_free (self->slot_audio_channel[i]);
   }
   g_free ((gchar *) self->config.bind_address);
+  g_clear_pointer (&self->config.srtp_key, g_bytes_unref);
 
   G_OBJECT_CLASS (hn_program_parent_class)->finalize (object);
 }
@@ -231,7 +245,8 @@ hn_program_add_inputs (
   return TRUE;
 }
 
-/* payloader → rtpsession → multiudpsink, with the RTCP socket */
+/* payloader → rtpsession → tee → [srtpenc] → multiudpsink, the tee's
+ * other branch to the monitor's multiudpsink, with the RTCP socket */
 static gboolean
 hn_program_add_stream (HnProgram *self,
                        HnProgramStream *st,
@@ -247,10 +262,22 @@ hn_program_add_stream (HnProgram *self,
   g_autoptr (GstPad) pad = NULL;
   g_autoptr (GSocket) socket = NULL;
   g_autoptr (GSocketAddress) local = NULL;
+  GstElement *tee;
+  GstElement *to_rooms;
 
   st->payloader = hn_program_make (self, payloader, NULL, error);
   st->session = hn_program_make (self, "rtpsession", NULL, error);
+  tee = hn_program_make (self, "tee", NULL, error);
   st->rtp_sink = hn_program_make (self, "multiudpsink", NULL, error);
+  st->monitor_sink = hn_program_make (self, "multiudpsink", NULL, error);
+  if (self->config.srtp_key != NULL) {
+    st->srtpenc = hn_program_make (self, "srtpenc", NULL, error);
+    if (st->srtpenc == NULL)
+      return FALSE;
+    hn_media_srtpenc_set_key (st->srtpenc, self->config.srtp_key);
+  }
+  if (tee == NULL || st->monitor_sink == NULL)
+    return FALSE;
   st->rtcp_sink = hn_program_make (self, "multiudpsink", NULL, error);
   st->rtcp_src = hn_program_make (self, "udpsrc", NULL, error);
   if (st->payloader == NULL || st->session == NULL || st->rtp_sink == NULL ||
@@ -264,6 +291,9 @@ hn_program_add_stream (HnProgram *self,
   /* AVPF: the rooms' PLI/FIR reach the encoder at once */
   g_object_set (st->session, "rtp-profile", 3 /* GST_RTP_PROFILE_AVPF */, NULL);
   g_object_set (st->rtp_sink, "sync", FALSE, "async", FALSE, "send-duplicates", FALSE, NULL);
+  g_object_set (st->monitor_sink, "sync", FALSE, "async", FALSE, "send-duplicates", FALSE, NULL);
+  /* the rooms' branch never waits for a monitor that nobody set */
+  g_object_set (tee, "allow-not-linked", TRUE, NULL);
   g_object_set (st->rtcp_sink, "sync", FALSE, "async", FALSE, "send-duplicates", FALSE, NULL);
   g_object_set (st->rtcp_src, "address", self->config.bind_address, "port", 0, NULL);
 
@@ -292,10 +322,20 @@ hn_program_add_stream (HnProgram *self,
     return FALSE;
   g_clear_object (&pad);
   send_rtp_src = gst_element_get_static_pad (st->session, "send_rtp_src");
-  pad = gst_element_get_static_pad (st->rtp_sink, "sink");
-  if (!hn_program_link (send_rtp_src, pad, "the session to the fan-out", error))
+  pad = gst_element_get_static_pad (tee, "sink");
+  if (!hn_program_link (send_rtp_src, pad, "the session to its tee", error))
     return FALSE;
   g_clear_object (&pad);
+  /* srtpenc makes its rtp_src_0 when its rtp_sink_0 is asked for */
+  to_rooms = st->srtpenc != NULL ? st->srtpenc : st->rtp_sink;
+  if (!gst_element_link_pads (tee, "src_%u", to_rooms,
+                              st->srtpenc != NULL ? "rtp_sink_0" : "sink") ||
+      (st->srtpenc != NULL &&
+       !gst_element_link_pads (st->srtpenc, "rtp_src_0", st->rtp_sink, "sink")) ||
+      !gst_element_link_pads (tee, "src_%u", st->monitor_sink, "sink")) {
+    g_set_error_literal (error, HN_ERROR, HN_ERROR_INTERNAL, "cannot link the fan-out");
+    return FALSE;
+  }
   send_rtcp_src = gst_element_request_pad_simple (st->session, "send_rtcp_src");
   pad = gst_element_get_static_pad (st->rtcp_sink, "sink");
   if (!hn_program_link (send_rtcp_src, pad, "the session's RTCP output", error))
@@ -364,6 +404,7 @@ hn_program_new (const HnProgramConfig *config, GError **error)
   self->config.bind_address =
       g_strdup (config->bind_address != NULL ? config->bind_address : "0.0.0.0");
   self->config.name = self->name = g_strdup (config->name);
+  self->config.srtp_key = config->srtp_key != NULL ? g_bytes_ref (config->srtp_key) : NULL;
   self->chair_video_channel = g_strdup_printf ("hn/%s/chair/v", config->name);
   self->chair_audio_channel = g_strdup_printf ("hn/%s/chair/a", config->name);
   for (guint i = 0; i < HN_PROGRAM_SLOTS; i++) {
@@ -515,6 +556,66 @@ hn_program_get_audio_ssrc (HnProgram *self)
   return self->audio.ssrc;
 }
 
+/* The rollover counter srtpenc keeps for @st's SSRC (0 before the first
+ * packet) */
+static guint32
+hn_program_stream_get_roc (HnProgramStream *st)
+{
+  g_autoptr (GstStructure) stats = NULL;
+  const GValue *streams;
+  guint roc = 0;
+
+  if (st->srtpenc == NULL)
+    return 0;
+  g_object_get (st->srtpenc, "stats", &stats, NULL);
+  streams = stats != NULL ? gst_structure_get_value (stats, "streams") : NULL;
+  if (streams == NULL || !GST_VALUE_HOLDS_ARRAY (streams))
+    return 0;
+  for (guint i = 0; i < gst_value_array_get_size (streams); i++) {
+    const GValue *v = gst_value_array_get_value (streams, i);
+    const GstStructure *one = GST_VALUE_HOLDS_STRUCTURE (v) ? gst_value_get_structure (v) : NULL;
+    guint ssrc = 0;
+
+    if (one != NULL && gst_structure_get_uint (one, "ssrc", &ssrc) && ssrc == st->ssrc)
+      gst_structure_get_uint (one, "roc", &roc);
+  }
+  return roc;
+}
+
+/**
+ * hn_program_get_srtp_key:
+ * @key: (out caller-allocates): HN_MEDIA_SRTP_KEY_SIZE bytes
+ *
+ * Copies the program's SRTP key, for a room that joins; a plain program
+ * has none (all zero).
+ */
+void
+hn_program_get_srtp_key (HnProgram *self, guint8 *key)
+{
+  g_return_if_fail (HN_IS_PROGRAM (self));
+
+  memset (key, 0, HN_MEDIA_SRTP_KEY_SIZE);
+  if (self->config.srtp_key != NULL)
+    memcpy (key, g_bytes_get_data (self->config.srtp_key, NULL), HN_MEDIA_SRTP_KEY_SIZE);
+}
+
+/**
+ * hn_program_get_srtp_rocs:
+ * @video: (out): the rollover counter of the video stream
+ * @audio: (out): and of the audio stream
+ *
+ * What a room that joins now needs besides the key to decrypt the
+ * program from its first packet on (both 0 for a plain program).
+ */
+void
+hn_program_get_srtp_rocs (HnProgram *self, guint32 *video, guint32 *audio)
+{
+  g_return_if_fail (HN_IS_PROGRAM (self));
+
+  *video = hn_program_stream_get_roc (&self->video);
+  *audio = hn_program_stream_get_roc (&self->audio);
+}
+
 /**
  * hn_program_hide_all:
  *
@@ -576,6 +677,40 @@ hn_program_sink_remove (GstElement *sink, const gchar *host, guint port)
 }
 
 /**
+ * hn_program_add_monitor:
+ * @video_port: where the video goes (RTCP is not sent)
+ * @audio_port: where the audio goes
+ *
+ * Sends the program, as plain RTP whether or not the rooms get SRTP, to a
+ * third-party player at @host (see hn_program_get_sdp()). It counts as the
+ * destination "monitor".
+ */
+gboolean
+hn_program_add_monitor (
+    HnProgram *self, const gchar *host, guint video_port, guint audio_port, GError **error)
+{
+  HnProgramDestination *d;
+
+  g_return_val_if_fail (HN_IS_PROGRAM (self), FALSE);
+  g_return_val_if_fail (host != NULL, FALSE);
+
+  if (g_hash_table_contains (self->destinations, HN_PROGRAM_MONITOR)) {
+    g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT, "%s has a monitor output already",
+                 self->name);
+    return FALSE;
+  }
+  d = g_new0 (HnProgramDestination, 1);
+  d->host = g_strdup (host);
+  d->monitor = TRUE;
+  d->video_rtp_port = video_port;
+  d->audio_rtp_port = audio_port;
+  g_hash_table_insert (self->destinations, g_strdup (HN_PROGRAM_MONITOR), d);
+  hn_program_sink_add (self->video.monitor_sink, host, video_port);
+  hn_program_sink_add (self->audio.monitor_sink, host, audio_port);
+  return TRUE;
+}
+
+/**
  * hn_program_add_destination:
  * @name: a name for the destination (a site id, or "monitor")
  *
@@ -629,8 +764,10 @@ hn_program_remove_destination (HnProgram *self, const gchar *name)
   d = g_hash_table_lookup (self->destinations, name);
   if (d == NULL)
     return;
-  hn_program_sink_remove (self->video.rtp_sink, d->host, d->video_rtp_port);
-  hn_program_sink_remove (self->audio.rtp_sink, d->host, d->audio_rtp_port);
+  hn_program_sink_remove (d->monitor ? self->video.monitor_sink : self->video.rtp_sink, d->host,
+                          d->video_rtp_port);
+  hn_program_sink_remove (d->monitor ? self->audio.monitor_sink : self->audio.rtp_sink, d->host,
+                          d->audio_rtp_port);
   if (d->video_rtcp_port != 0)
     hn_program_sink_remove (self->video.rtcp_sink, d->host, d->video_rtcp_port);
   if (d->audio_rtcp_port != 0)

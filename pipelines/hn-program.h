@@ -17,7 +17,11 @@ typedef struct {
   guint video_bitrate; /* kbit/s */
   guint audio_bitrate; /* kbit/s */
   const gchar *bind_address;
+  GBytes *srtp_key; /* nullable: plain RTP; else HN_MEDIA_SRTP_KEY_SIZE bytes */
 } HnProgramConfig;
+
+/* The destination name of the monitor output (hn_program_add_monitor()) */
+#define HN_PROGRAM_MONITOR "monitor"
 
 #define HN_TYPE_PROGRAM (hn_program_get_type ())
 G_DECLARE_FINAL_TYPE (HnProgram, hn_program, HN, PROGRAM, GObject)
@@ -45,7 +49,11 @@ gboolean hn_program_add_destination (HnProgram *self,
                                      guint audio_rtp_port,
                                      guint audio_rtcp_port,
                                      GError **error);
+gboolean hn_program_add_monitor (
+    HnProgram *self, const gchar *host, guint video_port, guint audio_port, GError **error);
 void hn_program_remove_destination (HnProgram *self, const gchar *name);
+void hn_program_get_srtp_key (HnProgram *self, guint8 *key);
+void hn_program_get_srtp_rocs (HnProgram *self, guint32 *video, guint32 *audio);
 guint hn_program_get_n_destinations (HnProgram *self);
 
 gchar *hn_program_get_sdp (HnProgram *self,

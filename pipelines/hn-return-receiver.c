@@ -5,7 +5,8 @@
  * for 147 rooms; one udpsrc + one rtpsession + one rtpssrcdemux carries
  * the same packets on three threads. The path of a packet is:
  *
- *   udpsrc ─probe─▶ rtpsession ─probe─▶ rtpssrcdemux ─▶ decode branch ─▶ intervideosink
+ *   udpsrc ─probe─▶ [srtpdec] ─▶ rtpsession ─probe─▶ rtpssrcdemux ─▶ decode branch ─▶
+ * intervideosink
  *
  * 1. The first probe keeps only RTP from a room that joined: a packet
  *    that is not RTP (hn_rtp_header_parse()), an SSRC no room announced,
@@ -13,6 +14,13 @@
  *    and counted.
  *    It also counts each leg's packets and stamps its last arrival, which
  *    is what "down within 2 s" is measured on.
+ * 1b. With SRTP (the hub's default), one srtpdec decrypts and
+ *    authenticates every leg: its "request-key" asks, once per SSRC, for
+ *    the key of the leg that announced it, which the hub gave that room
+ *    alone when it joined. A packet under another key (a room forging
+ *    another's SSRC from its own address) fails authentication and is
+ *    dropped there; the SRTP header is plain, so the first probe works on
+ *    SRTP as on RTP.
  * 2. rtpsession keeps the RFC 3550 statistics of every leg (loss, jitter),
  *    sends receiver reports, and turns a decoder's keyframe request into an
  *    RTCP PLI for that room (AVPF).
@@ -34,6 +42,7 @@
 #include <gst/video/video.h>
 
 #include "hn-error.h"
+#include "hn-media.h"
 #include "hn-rtp-header.h"
 
 GST_DEBUG_CATEGORY_STATIC (hn_legs_debug);
@@ -64,6 +73,7 @@ struct _HnLeg {
   gchar *site_id;
   gchar *host;
   GInetAddress *inet;
+  GBytes *srtp_key; /* nullable: plain RTP */
   HnLegStreamState streams[HN_LEG_N_STREAMS];
 };
 
@@ -72,6 +82,7 @@ struct _HnReturnReceiver {
 
   GstElement *pipeline;
   GstElement *udpsrc;
+  GstElement *srtpdec; /* NULL: plain RTP */
   GstElement *rtcp_src;
   GstElement *session;
   GstElement *rtcp_sink;
@@ -106,6 +117,7 @@ hn_leg_free (HnLeg *leg)
     g_free (leg->streams[i].channel);
   }
   g_clear_object (&leg->inet);
+  g_clear_pointer (&leg->srtp_key, g_bytes_unref);
   g_free (leg->site_id);
   g_free (leg->host);
   g_free (leg);
@@ -210,6 +222,23 @@ hn_return_receiver_filter_cb (GstPad *pad, GstPadProbeInfo *info, gpointer user_
   g_mutex_unlock (&self->lock);
   gst_buffer_unmap (buffer, &map);
   return accept ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+}
+
+/* srtpdec, once per SSRC (streaming thread): the key of the leg that
+ * announced it, or nothing, which drops the packet */
+static GstCaps *
+hn_return_receiver_request_key_cb (GstElement *srtpdec, guint ssrc, gpointer user_data)
+{
+  HnReturnReceiver *self = user_data;
+  HnLegStreamState *st;
+  GstCaps *caps = NULL;
+
+  g_mutex_lock (&self->lock);
+  st = g_hash_table_lookup (self->by_ssrc, GUINT_TO_POINTER (ssrc));
+  if (st != NULL && st->leg->srtp_key != NULL)
+    caps = hn_media_srtp_caps (st->leg->srtp_key, 0);
+  g_mutex_unlock (&self->lock);
+  return caps;
 }
 
 static GstPadProbeReturn
@@ -457,9 +486,12 @@ hn_return_receiver_bind (
  * @address: where to listen, e.g. "0.0.0.0"
  * @rtp_port: the port every room sends its RTP to; 0 = any free port
  * @rtcp_port: the port the hub's RTCP goes out from; 0 = any free port
+ * @srtp: whether the rooms send SRTP (each leg's key is given with
+ *   hn_return_receiver_add_leg()) rather than plain RTP
  */
 HnReturnReceiver *
-hn_return_receiver_new (const gchar *address, guint rtp_port, guint rtcp_port, GError **error)
+hn_return_receiver_new (
+    const gchar *address, guint rtp_port, guint rtcp_port, gboolean srtp, GError **error)
 {
   g_autoptr (HnReturnReceiver) self = g_object_new (HN_TYPE_RETURN_RECEIVER, NULL);
   g_autoptr (GstBus) bus = NULL;
@@ -468,7 +500,8 @@ hn_return_receiver_new (const gchar *address, guint rtp_port, guint rtcp_port, G
   g_autoptr (GstPad) rtcp_src = NULL;
   g_autoptr (GstPad) demux_sink = NULL;
   g_autoptr (GSocket) rtcp_socket = NULL;
-  g_autoptr (GstCaps) caps = gst_caps_new_empty_simple ("application/x-rtp");
+  g_autoptr (GstCaps) caps =
+      gst_caps_new_empty_simple (srtp ? "application/x-srtp" : "application/x-rtp");
   GstElement *elements[5];
 
   self->pipeline = gst_pipeline_new ("return-legs");
@@ -485,6 +518,18 @@ hn_return_receiver_new (const gchar *address, guint rtp_port, guint rtcp_port, G
       return NULL;
     }
     gst_bin_add (GST_BIN (self->pipeline), elements[i]);
+  }
+
+  if (srtp) {
+    self->srtpdec = gst_element_factory_make ("srtpdec", NULL);
+    if (self->srtpdec == NULL) {
+      g_set_error_literal (error, HN_ERROR, HN_ERROR_NOT_SUPPORTED,
+                           "srtpdec is missing (gstreamer1.0-plugins-bad)");
+      return NULL;
+    }
+    gst_bin_add (GST_BIN (self->pipeline), self->srtpdec);
+    g_signal_connect (self->srtpdec, "request-key", G_CALLBACK (hn_return_receiver_request_key_cb),
+                      self);
   }
 
   /* a big receive buffer: 147 rooms' bursts land on one socket */
@@ -505,7 +550,16 @@ hn_return_receiver_new (const gchar *address, guint rtp_port, guint rtcp_port, G
   pad = gst_element_get_static_pad (self->udpsrc, "src");
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, hn_return_receiver_filter_cb, self, NULL);
   sinkpad = gst_element_request_pad_simple (self->session, "recv_rtp_sink");
-  if (gst_pad_link (pad, sinkpad) != GST_PAD_LINK_OK) {
+  if (self->srtpdec != NULL) {
+    g_autoptr (GstPad) dec_sink = gst_element_get_static_pad (self->srtpdec, "rtp_sink");
+    g_autoptr (GstPad) dec_src = gst_element_get_static_pad (self->srtpdec, "rtp_src");
+
+    if (gst_pad_link (pad, dec_sink) != GST_PAD_LINK_OK ||
+        gst_pad_link (dec_src, sinkpad) != GST_PAD_LINK_OK) {
+      g_set_error_literal (error, HN_ERROR, HN_ERROR_INTERNAL, "cannot link the SRTP decoder");
+      return NULL;
+    }
+  } else if (gst_pad_link (pad, sinkpad) != GST_PAD_LINK_OK) {
     g_set_error_literal (error, HN_ERROR, HN_ERROR_INTERNAL, "cannot link the RTP socket");
     return NULL;
   }
@@ -552,6 +606,8 @@ hn_return_receiver_get_ports (HnReturnReceiver *self, guint *rtp_port, guint *rt
 /**
  * hn_return_receiver_add_leg:
  * @host: the room's address: media from any other is dropped
+ * @srtp_key: (nullable): the leg's own SRTP key (HN_MEDIA_SRTP_KEY_SIZE
+ *   bytes), required when the receiver was made for SRTP
  *
  * Accepts the room's two streams from now on (not decoded until routed).
  */
@@ -563,6 +619,7 @@ hn_return_receiver_add_leg (HnReturnReceiver *self,
                             guint32 audio_ssrc,
                             guint video_rtcp_port,
                             guint audio_rtcp_port,
+                            GBytes *srtp_key,
                             GError **error)
 {
   g_autoptr (GInetAddress) inet = NULL;
@@ -572,6 +629,9 @@ hn_return_receiver_add_leg (HnReturnReceiver *self,
 
   g_return_val_if_fail (HN_IS_RETURN_RECEIVER (self), FALSE);
   g_return_val_if_fail (site_id != NULL && host != NULL, FALSE);
+  g_return_val_if_fail ((self->srtpdec != NULL) == (srtp_key != NULL), FALSE);
+  g_return_val_if_fail (srtp_key == NULL || g_bytes_get_size (srtp_key) == HN_MEDIA_SRTP_KEY_SIZE,
+                        FALSE);
 
   if (g_hash_table_contains (self->legs, site_id)) {
     g_set_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT, "%s already has a return leg",
@@ -606,6 +666,7 @@ hn_return_receiver_add_leg (HnReturnReceiver *self,
   leg->site_id = g_strdup (site_id);
   leg->host = g_strdup (host);
   leg->inet = g_steal_pointer (&inet);
+  leg->srtp_key = srtp_key != NULL ? g_bytes_ref (srtp_key) : NULL;
   for (guint i = 0; i < HN_LEG_N_STREAMS; i++) {
     leg->streams[i].leg = leg;
     leg->streams[i].stream = i;
@@ -648,6 +709,9 @@ hn_return_receiver_remove_leg (HnReturnReceiver *self, const gchar *site_id)
   for (guint i = 0; i < HN_LEG_N_STREAMS; i++)
     g_hash_table_remove (self->by_ssrc, GUINT_TO_POINTER (leg->streams[i].ssrc));
   g_mutex_unlock (&self->lock);
+  /* the room's next leg (a new join) comes with a new key */
+  for (guint i = 0; i < HN_LEG_N_STREAMS && self->srtpdec != NULL; i++)
+    g_signal_emit_by_name (self->srtpdec, "remove-key", leg->streams[i].ssrc);
   g_hash_table_remove (self->legs, site_id);
 }
 

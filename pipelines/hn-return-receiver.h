@@ -37,6 +37,7 @@ G_DECLARE_FINAL_TYPE (HnReturnReceiver, hn_return_receiver, HN, RETURN_RECEIVER,
 HnReturnReceiver *hn_return_receiver_new (const gchar *address,
                                           guint rtp_port,
                                           guint rtcp_port,
+                                          gboolean srtp,
                                           GError **error) G_GNUC_WARN_UNUSED_RESULT;
 
 void hn_return_receiver_get_ports (HnReturnReceiver *self, guint *rtp_port, guint *rtcp_port);
@@ -48,6 +49,7 @@ gboolean hn_return_receiver_add_leg (HnReturnReceiver *self,
                                      guint32 audio_ssrc,
                                      guint video_rtcp_port,
                                      guint audio_rtcp_port,
+                                     GBytes *srtp_key,
                                      GError **error);
 void hn_return_receiver_remove_leg (HnReturnReceiver *self, const gchar *site_id);
 gboolean hn_return_receiver_has_leg (HnReturnReceiver *self, const gchar *site_id);
