@@ -281,6 +281,30 @@ hn_api_health_metrics (const HnApiRequest *request, HnApiReply *reply, GError **
   g_string_append (out, "hoinghi_meetings");
   hn_metrics_value (out, meetings->len);
 
+  {
+    HnReturnCounters c;
+    static const gchar *const results[] = { "accepted", "malformed", "unknown", "spoofed",
+                                            "unauthenticated" };
+    guint64 values[G_N_ELEMENTS (results)];
+
+    hn_hub_get_return_counters (hub, &c);
+    values[0] = c.accepted;
+    values[1] = c.malformed;
+    values[2] = c.unknown;
+    values[3] = c.spoofed;
+    values[4] = c.unauthenticated;
+    g_string_append (out, "# HELP hoinghi_return_packets_total Packets at the hub's return media "
+                          "port: accepted, or dropped as malformed, of an unknown SSRC, from "
+                          "another address than the room's (spoofed), or failing SRTP "
+                          "authentication\n# TYPE hoinghi_return_packets_total counter\n");
+    for (guint i = 0; i < G_N_ELEMENTS (results); i++) {
+      g_string_append (out, "hoinghi_return_packets_total{");
+      hn_api_health_append_label (out, "result", results[i]);
+      g_string_append_c (out, '}');
+      hn_metrics_value (out, values[i]);
+    }
+  }
+
   hn_metrics_family (out, "hoinghi_link_state",
                      "State of each room's link: 1 for the current state, 0 for the others");
   for (guint i = 0; i < sites->len; i++) {

@@ -1000,6 +1000,18 @@ hn_hub_get_media_ports (HnHub *self, guint *rtp_port, guint *rtcp_port)
 }
 
 /**
+ * hn_hub_get_return_counters:
+ *
+ * What became of the packets at the return media port.
+ */
+void
+hn_hub_get_return_counters (HnHub *self, HnReturnCounters *counters)
+{
+  g_return_if_fail (HN_IS_HUB (self));
+  hn_return_receiver_get_counters (self->receiver, counters);
+}
+
+/**
  * hn_hub_get_site_token:
  *
  * Returns: the token the room's endpoint must present (see HnSecrets)

@@ -7,6 +7,7 @@
 #include "hn-link-health.h"
 #include "hn-meeting.h"
 #include "hn-meetings-config.h"
+#include "hn-return-receiver.h"
 
 G_BEGIN_DECLS
 
@@ -42,6 +43,7 @@ void hn_hub_set_config (HnHub *self, HnConfig *config);
 HnConfig *hn_hub_get_config (HnHub *self);
 guint hn_hub_get_control_port (HnHub *self);
 void hn_hub_get_media_ports (HnHub *self, guint *rtp_port, guint *rtcp_port);
+void hn_hub_get_return_counters (HnHub *self, HnReturnCounters *counters);
 gchar *hn_hub_rotate_site_secret (HnHub *self,
                                   const gchar *site_id,
                                   GError **error) G_GNUC_WARN_UNUSED_RESULT;

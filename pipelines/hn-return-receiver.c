@@ -855,6 +855,19 @@ hn_return_receiver_get_counters (HnReturnReceiver *self, HnReturnCounters *count
   g_mutex_lock (&self->lock);
   *counters = self->counters;
   g_mutex_unlock (&self->lock);
+  counters->unauthenticated = 0;
+  if (self->srtpdec != NULL) {
+    g_autoptr (GstStructure) stats = NULL;
+    guint dropped = 0;
+
+    g_object_get (self->srtpdec, "stats", &stats, NULL);
+    /* a guint in GStreamer 1.22 */
+    if (stats != NULL && gst_structure_get_uint (stats, "recv-drop-count", &dropped)) {
+      counters->unauthenticated = dropped;
+      /* what srtpdec dropped had passed the first probe */
+      counters->accepted -= MIN (dropped, counters->accepted);
+    }
+  }
 }
 
 /**

@@ -26,9 +26,11 @@ typedef struct {
 
 typedef struct {
   guint64 accepted;
-  guint64 malformed; /* not RTP (hn_rtp_header_parse()), RTCP included */
-  guint64 unknown;   /* an SSRC no joined room announced */
-  guint64 spoofed;   /* a joined room's SSRC from another address */
+  guint64 malformed;       /* not RTP (hn_rtp_header_parse()), RTCP included */
+  guint64 unknown;         /* an SSRC no joined room announced */
+  guint64 spoofed;         /* a joined room's SSRC from another address */
+  guint64 unauthenticated; /* SRTP that failed authentication (another
+                            * key, tampered with, replayed) */
 } HnReturnCounters;
 
 #define HN_TYPE_RETURN_RECEIVER (hn_return_receiver_get_type ())

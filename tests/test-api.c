@@ -802,6 +802,11 @@ static const gchar *const metric_families[] = {
   "hoinghi_link_last_packet_age_seconds",
 };
 
+/* families that count (TYPE counter) rather than measure */
+static const gchar *const counter_families[] = {
+  "hoinghi_return_packets_total",
+};
+
 /* Every family has its HELP and TYPE, and every sample follows the TYPE
  * of its own family (the format wants a family's lines together) */
 static void
@@ -816,6 +821,11 @@ assert_metric_families (const gchar *text)
 
     g_test_message ("family %s", metric_families[i]);
     g_assert_nonnull (strstr (text, help));
+    g_assert_nonnull (strstr (text, type));
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (counter_families); i++) {
+    g_autofree gchar *type = g_strdup_printf ("\n# TYPE %s counter\n", counter_families[i]);
+
     g_assert_nonnull (strstr (text, type));
   }
   g_assert_true (g_str_has_suffix (text, "\n"));

@@ -721,7 +721,31 @@ test_message_roundtrip (void)
   g_assert_cmpmem (&jm, sizeof jm, &join_media, sizeof join_media);
   text = hn_control_message_to_string (back);
   g_assert_nonnull (strstr (text, "\"video-size\":\"160x120\""));
+  g_assert_null (strstr (text, "srtp"));
   g_clear_pointer (&back, json_node_unref);
+
+  /* with SRTP keys: they come back as they went, from base64 */
+  {
+    HnControlJoinMedia keyed = join_media;
+    g_autoptr (JsonNode) node = NULL;
+    g_autofree gchar *keyed_text = NULL;
+
+    keyed.srtp = TRUE;
+    for (guint i = 0; i < HN_CONTROL_SRTP_KEY_SIZE; i++) {
+      keyed.program_key[i] = i;
+      keyed.return_key[i] = 0xff - i;
+    }
+    keyed.program_video_roc = 3;
+    keyed.program_audio_roc = G_MAXUINT32;
+    node = hn_control_message_new_join ("giao-ban-tuan", "t", &keyed);
+    back = roundtrip (node, HN_CONTROL_MESSAGE_JOIN);
+    hn_control_message_get_join_media (back, &jm);
+    g_assert_cmpmem (&jm, sizeof jm, &keyed, sizeof keyed);
+    keyed_text = hn_control_message_to_string (back);
+    g_assert_nonnull (
+        strstr (keyed_text, "\"program-key\":\"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwd\""));
+    g_clear_pointer (&back, json_node_unref);
+  }
 
   back = roundtrip (floor1, HN_CONTROL_MESSAGE_FLOOR);
   g_assert_cmpstr (hn_control_message_get_site (back), ==, SITE_B);
@@ -786,6 +810,13 @@ test_message_invalid (void)
     { "{\"type\":\"dance\"}", "unknown message type 'dance'" },
     { "{\"type\":\"keyframe\",\"now\":true}", "'keyframe' message: unknown member 'now'" },
     { "{\"type\":\"leave\"}", "'leave' message: missing member 'meeting'" },
+    /* a key that is not 30 bytes is refused, without repeating it */
+    { "{\"type\":\"join\",\"meeting\":\"m\",\"title\":\"t\",\"media\":{\"hub-rtp-port\":1,"
+      "\"hub-rtcp-port\":2,\"program-video-rtcp-port\":3,\"program-audio-rtcp-port\":4,"
+      "\"video-size\":\"160x120\",\"video-framerate\":15,\"video-bitrate\":200,"
+      "\"audio-bitrate\":32},\"srtp\":{\"program-key\":\"c2VjcmV0\",\"program-video-roc\":0,"
+      "\"program-audio-roc\":0,\"return-key\":\"c2VjcmV0\"}}",
+      "'join' message: member 'srtp.program-key' must be the base64 of a 30-byte SRTP key" },
     { "{\"type\":\"leave\",\"meeting\":\"\"}",
       "'leave' message: member 'meeting' must be a non-empty string" },
     { "{\"type\":\"mute\",\"meeting\":\"m\",\"muted\":1}",

@@ -511,6 +511,11 @@ test_meeting_sdp (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (sdp, "H264/90000"));
   g_assert_nonnull (strstr (sdp, "m=audio"));
   g_assert_nonnull (strstr (sdp, "OPUS/48000"));
+  /* the rooms get SRTP (this meeting runs as in production), the monitor
+   * plain RTP: its SDP names no key */
+  g_assert_nonnull (strstr (sdp, "RTP/AVP"));
+  g_assert_null (strstr (sdp, "SAVP"));
+  g_assert_null (strstr (sdp, "crypto"));
   sdp_file = hn_test_write_file (f->hub->dir, "program.sdp", sdp);
 
   proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
