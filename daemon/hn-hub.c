@@ -81,6 +81,7 @@ struct _HnHub {
   HnSecrets *secrets;
   HnControlServer *control;
   gchar *control_fingerprint; /* of the wss certificate; NULL: insecure */
+  gboolean insecure;          /* [hub] insecure=true at start: plain ws and RTP */
   HnReturnReceiver *receiver;
   GHashTable *meetings;     /* id -> HnHubMeeting */
   GPtrArray *meeting_order; /* of HnHubMeeting, start order */
@@ -267,7 +268,7 @@ hn_hub_meeting_join (HnHubMeeting *hm, const gchar *site_id)
 
   /* the room's own key for what it sends, new at every join: no room can
    * forge another's feed, and a leg never reuses a keystream */
-  if (!hn_config_get_insecure (self->config)) {
+  if (!self->insecure) {
     return_key = hn_secrets_random_bytes (HN_MEDIA_SRTP_KEY_SIZE, &error);
     if (return_key == NULL) {
       g_warning ("meeting %s: cannot join %s: %s", hn_meeting_get_id (hm->meeting), site_id,
@@ -815,7 +816,7 @@ hn_hub_setup_control_tls (HnHub *self, GError **error)
   const gchar *certificate = NULL;
   const gchar *key = NULL;
 
-  if (hn_config_get_insecure (self->config)) {
+  if (self->insecure) {
     g_warning ("control: insecure=true: rooms connect over plain ws, may send their token as it "
                "is and media is not encrypted; for a lab only");
     hn_control_server_set_insecure (self->control, TRUE);
@@ -874,9 +875,11 @@ hn_hub_new (HnConfig *config, const gchar *state_dir, GError **error)
   self->secrets = hn_secrets_new_from_file (key_path, TRUE, error);
   if (self->secrets == NULL)
     return NULL;
-  self->receiver =
-      hn_return_receiver_new (address, media_port, media_port != 0 ? media_port + 1 : 0,
-                              !hn_config_get_insecure (config), error);
+  /* the security of the links is fixed at start, as the sockets are: a
+   * reload does not change it */
+  self->insecure = hn_config_get_insecure (config);
+  self->receiver = hn_return_receiver_new (
+      address, media_port, media_port != 0 ? media_port + 1 : 0, !self->insecure, error);
   if (self->receiver == NULL) {
     g_prefix_error (error, "return media on %s port %u: ", address, media_port);
     return NULL;
@@ -939,6 +942,11 @@ hn_hub_set_config (HnHub *self, HnConfig *config)
 
   g_return_if_fail (HN_IS_HUB (self));
   g_return_if_fail (HN_IS_CONFIG (config));
+
+  if (hn_config_get_insecure (config) != self->insecure)
+    g_message ("insecure=%s takes effect when hoinghid restarts; the links stay %s",
+               hn_config_get_insecure (config) ? "true" : "false",
+               self->insecure ? "plain" : "encrypted");
 
   /* only what differs is touched: an unchanged room keeps its link, its
    * leg and its place in the program */
@@ -1539,7 +1547,7 @@ hn_hub_start_sites (HnHub *self, const HnMeetingRequest *request, GPtrArray *sit
   pc.audio_bitrate = format->audio_bitrate;
   pc.bind_address = hn_config_get_listen_address (self->config);
   /* a fresh key (and, in HnProgram, fresh SSRCs) for every start */
-  if (!hn_config_get_insecure (self->config)) {
+  if (!self->insecure) {
     program_key = hn_secrets_random_bytes (HN_MEDIA_SRTP_KEY_SIZE, error);
     if (program_key == NULL)
       return NULL;
