@@ -96,6 +96,7 @@ asan() {
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
   LSAN_OPTIONS="suppressions=$top/tests/lsan.supp:fast_unwind_on_malloc=0" \
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+  HN_TEST_SLOWDOWN=3 \
     run_tests build-asan --no-suite style --no-suite timed --no-suite no-asan "$@"
 }
 

@@ -773,3 +773,21 @@ hn_test_copy_sites_conf (const gchar *dir)
   g_free (hn_test_write_file (dir, "sites.conf.d/10-lab.conf", "[hub]\ninsecure=true\n"));
   return hn_test_write_file (dir, "sites.conf", contents);
 }
+
+/**
+ * hn_test_slowdown:
+ *
+ * Returns: how much longer than usual a deadline should be: the
+ *   HN_TEST_SLOWDOWN of the run (meson test --setup valgrind sets it), 1
+ *   by default
+ */
+guint
+hn_test_slowdown (void)
+{
+  const gchar *value = g_getenv ("HN_TEST_SLOWDOWN");
+  guint64 n = 1;
+
+  if (value != NULL && !g_ascii_string_to_unsigned (value, 10, 1, 100, &n, NULL))
+    n = 1;
+  return (guint) n;
+}

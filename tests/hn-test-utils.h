@@ -70,5 +70,6 @@ gchar *hn_test_write_secure_config (const gchar *dir,
                                     const gchar *source,
                                     gchar **fingerprint) G_GNUC_WARN_UNUSED_RESULT;
 gchar *hn_test_copy_sites_conf (const gchar *dir) G_GNUC_WARN_UNUSED_RESULT;
+guint hn_test_slowdown (void);
 
 G_END_DECLS
