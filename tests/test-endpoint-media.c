@@ -865,6 +865,133 @@ test_endpoint_media_errors (void)
   hn_endpoint_media_force_keyframe (a);
 }
 
+/* A late joiner under SRTP: the program has wrapped its sequence numbers
+ * (rollover counter 1) before the room gets the key. With the rollover
+ * counter of the join, the room decodes; with 0, it would decode nothing,
+ * which shows the counter is what makes a late join work. */
+typedef struct {
+  GstElement *srtpenc;
+  guint32 ssrc;
+  gint packets; /* atomic, after the srtpenc */
+} LateSender;
+
+static GstPadProbeReturn
+late_count_cb (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  LateSender *s = user_data;
+
+  g_atomic_int_inc (&s->packets);
+  return GST_PAD_PROBE_OK;
+}
+
+static gboolean
+late_wrapped (gpointer data)
+{
+  LateSender *s = data;
+  g_autoptr (GstStructure) stats = NULL;
+  const GValue *streams;
+
+  g_object_get (s->srtpenc, "stats", &stats, NULL);
+  streams = gst_structure_get_value (stats, "streams");
+  for (guint i = 0; streams != NULL && i < gst_value_array_get_size (streams); i++) {
+    const GstStructure *one = gst_value_get_structure (gst_value_array_get_value (streams, i));
+    guint ssrc = 0, roc = 0;
+
+    if (gst_structure_get_uint (one, "ssrc", &ssrc) && ssrc == s->ssrc &&
+        gst_structure_get_uint (one, "roc", &roc) && roc >= 1)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+typedef struct {
+  LateSender *sender;
+  gint until;
+} LateCount;
+
+static gboolean
+late_sent (gpointer data)
+{
+  LateCount *c = data;
+
+  return g_atomic_int_get (&c->sender->packets) >= c->until;
+}
+
+static gboolean
+late_decoding (gpointer data)
+{
+  return get_frames (data) > 0;
+}
+
+static void
+test_endpoint_media_srtp_late_join (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HnEndpointMedia) room = NULL;
+  g_autoptr (GstElement) sender = NULL;
+  g_autoptr (GstPad) out = NULL;
+  g_autofree gchar *desc = NULL;
+  GString *hex = g_string_new (NULL);
+  guint8 key[HN_MEDIA_SRTP_KEY_SIZE];
+  guint8 send_key[HN_MEDIA_SRTP_KEY_SIZE];
+  LateSender s = { 0 };
+  LateCount c;
+  guint ports[4];
+  HnEndpointMediaConfig config = {
+    .source = "test",
+    .sink = "none",
+    .bind_address = "127.0.0.1",
+    .srtp = TRUE,
+  };
+
+  for (guint i = 0; i < sizeof key; i++) {
+    key[i] = (guint8) (7 * i + 1);
+    send_key[i] = (guint8) (255 - i);
+    g_string_append_printf (hex, "%02x", key[i]);
+  }
+  room = hn_endpoint_media_new (&config, &error);
+  g_assert_no_error (error);
+  g_signal_connect (room, "error", G_CALLBACK (error_cb), NULL);
+  hn_endpoint_media_get_ports (room, &ports[0], &ports[1], &ports[2], &ports[3]);
+
+  /* small packets from just below the wrap: the sender's rollover
+   * counter is 1 within a second */
+  s.ssrc = 0x1a7e1a7e;
+  desc = g_strdup_printf (
+      "videotestsrc is-live=true pattern=solid-color foreground-color=0xffff00ff ! "
+      "video/x-raw,width=%u,height=%u,framerate=%u/1 ! x264enc tune=zerolatency "
+      "speed-preset=ultrafast key-int-max=%u bitrate=300 ! rtph264pay name=pay pt=96 ssrc=%u "
+      "seqnum-offset=65400 mtu=200 config-interval=-1 ! srtpenc name=enc key=%s ! "
+      "udpsink host=127.0.0.1 port=%u sync=false",
+      WIDTH, HEIGHT, FRAMERATE, FRAMERATE, s.ssrc, hex->str, ports[0]);
+  g_string_free (hex, TRUE);
+  sender = gst_parse_launch (desc, &error);
+  g_assert_no_error (error);
+  s.srtpenc = gst_bin_get_by_name (GST_BIN (sender), "enc");
+  /* made when gst_parse_launch() linked the payloader to rtp_sink_0 */
+  out = gst_element_get_static_pad (s.srtpenc, "rtp_src_0");
+  g_assert_nonnull (out);
+  g_assert_cmpint (gst_element_set_state (sender, GST_STATE_PLAYING), !=, GST_STATE_CHANGE_FAILURE);
+  g_assert_true (wait_for (late_wrapped, &s, 10000));
+  gst_pad_add_probe (out, GST_PAD_PROBE_TYPE_BUFFER, late_count_cb, &s, NULL);
+
+  /* the key with the wrong counter: 300 packets (a few keyframes) and
+   * not one picture */
+  hn_endpoint_media_set_keys (room, key, 0, 0, send_key);
+  c.sender = &s;
+  c.until = g_atomic_int_get (&s.packets) + 300;
+  g_assert_true (wait_for (late_sent, &c, 20000));
+  g_assert_cmpint (get_frames (room), ==, 0);
+
+  /* the counter of the join: pictures */
+  hn_endpoint_media_set_keys (room, key, 1, 0, send_key);
+  g_assert_true (wait_for (late_decoding, room, 10000));
+  g_test_message ("late joiner decodes with rollover counter 1: %" G_GINT64_FORMAT " frames",
+                  get_frames (room));
+  gst_element_set_state (sender, GST_STATE_NULL);
+  gst_object_unref (s.srtpenc);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -876,5 +1003,6 @@ main (int argc, char **argv)
   g_test_add_func ("/hn/endpoint-media/errors", test_endpoint_media_errors);
   g_test_add_func ("/hn/endpoint-media/play", test_endpoint_media_play);
   g_test_add_func ("/hn/endpoint-media/program-switch", test_endpoint_media_program_switch);
+  g_test_add_func ("/hn/endpoint-media/srtp-late-join", test_endpoint_media_srtp_late_join);
   return g_test_run ();
 }
