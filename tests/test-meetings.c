@@ -225,7 +225,9 @@ fixture_setup (Fixture *f, gconstpointer data)
         f->hub->dir, name, json_object_get_string_member (json_node_get_object (token), "token"));
     f->ep[i] = start_endpoint (f, i);
   }
-  g_assert_cmpint (wait_for (f, hub_sees_online, GINT_TO_POINTER (N_ROOMS), 10000), >=, 0);
+  /* TLS handshakes take seconds each under ASan */
+  g_assert_cmpint (
+      wait_for (f, hub_sees_online, GINT_TO_POINTER (N_ROOMS), 10000 * hn_test_slowdown ()), >=, 0);
 }
 
 static void
