@@ -2,7 +2,9 @@
  *
  * Each simulated room does what a room PC does, as seen from the hub: it
  * opens its own control channel (HnControlClient, the endpoint's own code:
- * hello with the site's token and its four ports and two SSRCs), and while
+ * hello with the proof of the site's token and its four ports and two
+ * SSRCs; plain ws, as the hub of the benchmark runs with insecure=true
+ * because these rooms send and receive plain RTP), and while
  * the hub has it joined to a meeting it sends a return feed (640x360 H.264
  * at about 600 kbit/s and Opus) from its own sockets, answers the program
  * with RTCP receiver reports (loss and jitter measured on what it really
@@ -954,6 +956,8 @@ room_new (Sim *sim, guint index, const gchar *site, const gchar *token, GError *
   hello.video_ssrc = room->ssrc[STREAM_VIDEO];
   hello.audio_ssrc = room->ssrc[STREAM_AUDIO];
   room->client = hn_control_client_new (sim->hub_host, sim->hub_port, site, token);
+  /* the rooms replay plain RTP: a hub with insecure=true (the lab mode) */
+  hn_control_client_set_insecure (room->client);
   hn_control_client_set_hello_media (room->client, &hello);
   g_signal_connect (room->client, "message", G_CALLBACK (room_message_cb), room);
   g_signal_connect (room->client, "disconnected", G_CALLBACK (room_disconnected_cb), room);
