@@ -27,7 +27,9 @@ read_message (JsonNode *message, HnControlMessageType type)
   switch (type) {
   case HN_CONTROL_MESSAGE_HELLO:
     g_assert (hn_control_message_get_site (message) != NULL);
-    g_assert (hn_control_message_get_token (message) != NULL);
+    /* a proof (hoinghi-control-2) or a token (-1), never both */
+    g_assert ((hn_control_message_get_token (message) != NULL) !=
+              (hn_control_message_get_proof (message) != NULL));
     g_assert (hn_control_message_get_version (message) != NULL);
     hn_control_message_get_hello_media (message, &hello);
     check_port (hello.video_rtp_port);
@@ -38,6 +40,9 @@ read_message (JsonNode *message, HnControlMessageType type)
     break;
   case HN_CONTROL_MESSAGE_STATS:
     g_assert (hn_control_message_get_stats (message) != NULL);
+    break;
+  case HN_CONTROL_MESSAGE_CHALLENGE:
+    g_assert (hn_control_message_get_nonce (message) != NULL);
     break;
   case HN_CONTROL_MESSAGE_WELCOME:
     g_assert (hn_control_message_get_site (message) != NULL);
@@ -63,6 +68,11 @@ read_message (JsonNode *message, HnControlMessageType type)
     g_assert_cmpuint (join.video_bitrate, <=, 20000);
     g_assert_cmpuint (join.audio_bitrate, >=, 6);
     g_assert_cmpuint (join.audio_bitrate, <=, 510);
+    /* keys or none: all zero without "srtp" */
+    if (!join.srtp) {
+      for (guint i = 0; i < HN_CONTROL_SRTP_KEY_SIZE; i++)
+        g_assert_cmpuint (join.program_key[i] | join.return_key[i], ==, 0);
+    }
     break;
   case HN_CONTROL_MESSAGE_LEAVE:
     g_assert (hn_control_message_get_meeting (message) != NULL);
