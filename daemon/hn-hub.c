@@ -26,6 +26,9 @@
 #include <gio/gio.h>
 #include <string.h>
 #include <glib/gstdio.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "hn-build-config.h"
 #include "hn-control-message.h"
@@ -91,6 +94,7 @@ struct _HnHub {
   GHashTable *endpoint_stats; /* site id -> JsonNode, what the room says it plays */
   guint tick_id;
   guint ticks;
+  guint trim_id;
   HnScheduler *scheduler;
   gchar *schedule_state;
   guint schedule_id;
@@ -137,6 +141,7 @@ hn_hub_dispose (GObject *object)
 
   hn_hub_close (self);
   g_clear_handle_id (&self->tick_id, g_source_remove);
+  g_clear_handle_id (&self->trim_id, g_source_remove);
   g_clear_handle_id (&self->schedule_id, g_source_remove);
   g_clear_object (&self->scheduler);
   g_clear_object (&self->health);
@@ -854,6 +859,24 @@ hn_hub_get_control_fingerprint (HnHub *self)
   return self->control_fingerprint;
 }
 
+/* Streaming threads come and go with the legs (a decoder is built when a
+ * room is shown, torn down when it is not), and glibc keeps what each
+ * thread freed in that thread's arena instead of giving it back: over a
+ * day of rooms dropping and the floor moving, the hub's RSS would creep up
+ * with memory it does not use (bench/soak: +23 MiB in 5 minutes of churn
+ * at 20 rooms, 11 MiB of it given back by one malloc_trim). So every
+ * 30 s: a walk over the arenas' free pages, on the main loop. */
+#define HN_HUB_TRIM_INTERVAL_S 30
+
+static gboolean
+hn_hub_trim_cb (gpointer user_data)
+{
+#ifdef __GLIBC__
+  malloc_trim (0);
+#endif
+  return G_SOURCE_CONTINUE;
+}
+
 /**
  * hn_hub_new:
  * @state_dir: where the master key lives (master.key, created if missing)
@@ -895,6 +918,8 @@ hn_hub_new (HnConfig *config, const gchar *state_dir, GError **error)
   hn_hub_update_known_sites (self);
   self->tick_id = g_timeout_add (HN_HUB_TICK_MS, hn_hub_tick_cb, self);
   g_source_set_name_by_id (self->tick_id, "[hoinghi] link health");
+  self->trim_id = g_timeout_add_seconds (HN_HUB_TRIM_INTERVAL_S, hn_hub_trim_cb, self);
+  g_source_set_name_by_id (self->trim_id, "[hoinghi] memory trim");
   g_signal_connect_object (self->control, "site-online", G_CALLBACK (hn_hub_site_online_cb), self,
                            0);
   g_signal_connect_object (self->control, "site-offline", G_CALLBACK (hn_hub_site_offline_cb), self,
