@@ -313,18 +313,23 @@ def start_hub(children, build, tmp, tag, drop_in):
     notify_path = os.path.join(tmp, "notify-%s" % tag)
     notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     notify.bind(notify_path)
-    notify.settimeout(30)
+    # HUB_WRAPPER, e.g. "valgrind --leak-check=full", runs the hub under a
+    # tool (a tool starts slowly)
+    wrapper = os.environ.get("HUB_WRAPPER", "").split()
+    notify.settimeout(300 if wrapper else 30)
     logf = open(os.path.join(tmp, "hoinghid-%s.log" % tag), "a")
     start = time.monotonic()
     proc = children.popen(
-        [os.path.join(build, "hoinghid"), "--role", "hub", "--config", conf,
-         "--socket", sock, "--state-dir", os.path.join(tmp, "state-" + tag)],
+        wrapper + [os.path.join(build, "hoinghid"), "--role", "hub",
+                   "--config", conf, "--socket", sock,
+                   "--state-dir", os.path.join(tmp, "state-" + tag)],
         env=dict(os.environ, NOTIFY_SOCKET=notify_path), stderr=logf)
     try:
         while "READY=1" not in notify.recv(4096).decode().split("\n"):
             pass
     except socket.timeout:
-        raise RuntimeError("the hub sent no READY=1 within 30 s")
+        raise RuntimeError("the hub sent no READY=1 within %d s"
+                           % notify.gettimeout())
     ready_ms = 1000 * (time.monotonic() - start)
     # read on, as systemd would: the hub goes on sending STATUS= lines,
     # and a full socket would block it
