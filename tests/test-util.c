@@ -45,6 +45,11 @@ test_parse_json (void)
     "var a = 1",
     "{\"a\": \"\xff\"}",
     "1 // x",
+    /* numbers json-glib would write back as "1e+234.0" or "inf" */
+    "{\"stats\": {\"frames\": 1e234}}",
+    "[1, [2, [1e22]]]",
+    "1e999",
+    "-1e999",
   };
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonNode) root = NULL;
@@ -66,6 +71,22 @@ test_parse_json (void)
   g_assert_cmpint (
       json_array_get_length (json_object_get_array_member (json_node_get_object (root), "a")), ==,
       2);
+  g_clear_pointer (&root, json_node_unref);
+
+  /* ordinary numbers, written back as JSON that reads again */
+  g_assert_true (
+      hn_util_parse_json ("[0.5, 1e-5, -2.5e10, 12345678901234567, 4.39]", -1, &root, &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr (JsonGenerator) gen = json_generator_new ();
+    g_autoptr (JsonNode) again = NULL;
+    g_autofree gchar *text = NULL;
+
+    json_generator_set_root (gen, root);
+    text = json_generator_to_data (gen, NULL);
+    g_assert_true (hn_util_parse_json (text, -1, &again, &error));
+    g_assert_no_error (error);
+  }
   g_clear_pointer (&root, json_node_unref);
 
   /* a surrogate pair and other escapes */
