@@ -260,6 +260,18 @@ hn_return_receiver_routed_cb (GstPad *pad, GstPadProbeInfo *info, gpointer user_
   return routed ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
 }
 
+/* On every pad of the demuxer: a buffer for a pad that has no decoder
+ * (yet, or any more: a room that left while its packets were on their
+ * way) is dropped here. Pushed, it would return not-linked up to the
+ * socket's udpsrc, which then stops for every room (seen in bench/soak:
+ * "streaming stopped, reason not-linked" after 50 s of rooms coming and
+ * going, and no return feed received after it). */
+static GstPadProbeReturn
+hn_return_receiver_unlinked_cb (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  return gst_pad_is_linked (pad) ? GST_PAD_PROBE_OK : GST_PAD_PROBE_DROP;
+}
+
 static void
 hn_return_receiver_new_ssrc_pad_cb (GstElement *demux, guint ssrc, GstPad *pad, gpointer user_data)
 {
@@ -269,6 +281,8 @@ hn_return_receiver_new_ssrc_pad_cb (GstElement *demux, guint ssrc, GstPad *pad, 
   g_autoptr (GstPad) sink = NULL;
   g_autofree gchar *name = gst_pad_get_name (pad);
 
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                     hn_return_receiver_unlinked_cb, NULL, NULL);
   if (!g_str_has_prefix (name, "src_"))
     return;
   g_mutex_lock (&self->lock);
