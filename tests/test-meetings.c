@@ -115,10 +115,12 @@ color_near (JsonArray *cell, const guint8 rgb[3], gint tolerance)
 static JsonArray *
 cell_of (JsonObject *o, guint col, guint row)
 {
-  JsonArray *grid =
-      json_object_get_array_member (json_object_get_object_member (o, "playout"), "grid");
+  JsonNode *grid = json_object_get_member (json_object_get_object_member (o, "playout"), "grid");
 
-  return json_array_get_array_element (grid, row * 4 + col);
+  /* no picture analysed yet (a new stream): null */
+  if (grid == NULL || !JSON_NODE_HOLDS_ARRAY (grid))
+    return NULL;
+  return json_array_get_array_element (json_node_get_array (grid), row * 4 + col);
 }
 
 typedef struct {
@@ -150,7 +152,8 @@ sees (Fixture *f, gpointer data)
       guint quadrant = (row / 2) * 2 + col / 2;
       const guint8 *rgb = e->rgb[1] == NULL ? e->rgb[0] : e->rgb[quadrant];
 
-      if (rgb != NULL && !color_near (cell_of (o, col, row), rgb, 60))
+      if (rgb != NULL &&
+          (cell_of (o, col, row) == NULL || !color_near (cell_of (o, col, row), rgb, 60)))
         return FALSE;
     }
   }
