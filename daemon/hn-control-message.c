@@ -26,7 +26,7 @@ typedef enum {
   KIND_SITE_ID_OR_NULL, /* a valid site id or null */
   KIND_BOOLEAN,
   KIND_UINT,       /* an integer from min to max */
-  KIND_OBJECT,     /* any object, not looked into */
+  KIND_COUNTERS,   /* a flat object of named scalars (hn_control_check_counters()) */
   KIND_NESTED,     /* an object of the members in nested */
   KIND_VIDEO_SIZE, /* "WIDTHxHEIGHT" */
   KIND_SRTP_KEY,   /* base64 of HN_CONTROL_SRTP_KEY_SIZE bytes */
@@ -82,7 +82,7 @@ static const Member hello_members[] = {
 };
 
 static const Member stats_members[] = {
-  { "stats", KIND_OBJECT, 0, 0, NULL, FALSE },
+  { "stats", KIND_COUNTERS, 0, 0, NULL, FALSE },
   { NULL, 0, 0, 0, NULL, FALSE },
 };
 
@@ -298,8 +298,9 @@ hn_control_message_new_hello (const gchar *site,
 
 /**
  * hn_control_message_new_stats:
- * @stats: (transfer none): whatever the endpoint measured; passed to the
- *   hub's "message" handlers as it is
+ * @stats: (transfer none): what the endpoint measured, a flat object of at
+ *   most %HN_CONTROL_MAX_COUNTERS named numbers, booleans, nulls or short
+ *   strings; passed to the hub's "message" handlers as it is
  */
 JsonNode *
 hn_control_message_new_stats (JsonObject *stats)
@@ -435,6 +436,38 @@ hn_control_node_is (JsonNode *node, GType value_type)
   return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == value_type;
 }
 
+/* What a room measured (a stats message): the hub keeps the last one of
+ * every room and serves it in the API, so it is bounded — a flat object of
+ * a few named scalars, as the endpoint sends — rather than any JSON up to
+ * the message size (147 rooms × 64 KiB in every GET /api/v1/sites). It
+ * also keeps a message's text small when it is written again: a number
+ * like 0.1 comes back as 0.10000000000000001 (found by
+ * fuzz-control-message, whose round trip went over the 64 KiB limit). */
+static gboolean
+hn_control_check_counters (JsonNode *node)
+{
+  JsonObjectIter iter;
+  const gchar *name;
+  JsonNode *value;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node) ||
+      json_object_get_size (json_node_get_object (node)) > HN_CONTROL_MAX_COUNTERS)
+    return FALSE;
+  json_object_iter_init (&iter, json_node_get_object (node));
+  while (json_object_iter_next (&iter, &name, &value)) {
+    if (strlen (name) > HN_CONTROL_MAX_COUNTER_TEXT)
+      return FALSE;
+    if (JSON_NODE_HOLDS_NULL (value))
+      continue;
+    if (!JSON_NODE_HOLDS_VALUE (value))
+      return FALSE;
+    if (json_node_get_value_type (value) == G_TYPE_STRING &&
+        strlen (json_node_get_string (value)) > HN_CONTROL_MAX_COUNTER_TEXT)
+      return FALSE;
+  }
+  return TRUE;
+}
+
 /* A member name as it may appear in an error: escaped and cut short, since
  * it comes from the peer and ends up in the journal. */
 static gchar *
@@ -533,9 +566,11 @@ hn_control_check_member (
       return FALSE;
     }
     break;
-  case KIND_OBJECT:
-    if (!JSON_NODE_HOLDS_OBJECT (node))
-      what = "an object";
+  case KIND_COUNTERS:
+    if (!hn_control_check_counters (node))
+      what = "an object of at most " G_STRINGIFY (HN_CONTROL_MAX_COUNTERS) " members, each a number, "
+                                   "true, false, null or a string of at most " G_STRINGIFY (
+                 HN_CONTROL_MAX_COUNTER_TEXT) " bytes";
     break;
   case KIND_NESTED:
     if (!JSON_NODE_HOLDS_OBJECT (node)) {

@@ -26,7 +26,7 @@ G_BEGIN_DECLS
  *   hello          {site, proof (or token), version, media: {video-rtp-port,
  *                   video-rtcp-port, audio-rtp-port, audio-rtcp-port,
  *                   video-ssrc, audio-ssrc}}
- *   stats          {stats: {...any object...}}
+ *   stats          {stats: {NAME: number|true|false|null|"text", ...}} (flat, short)
  *   floor-request  {}
  *   floor-cancel   {}
  * hub -> endpoint
@@ -50,6 +50,11 @@ G_BEGIN_DECLS
 #define HN_CONTROL_PROTOCOL "hoinghi-control-2"
 #define HN_CONTROL_PROTOCOL_LEGACY "hoinghi-control-1"
 #define HN_CONTROL_MAX_MESSAGE_SIZE (64 * 1024)
+
+/* A stats message: at most this many members, names and strings at most
+ * this many bytes */
+#define HN_CONTROL_MAX_COUNTERS 32
+#define HN_CONTROL_MAX_COUNTER_TEXT 64
 /* Both ends ping this often (seconds); a peer silent for three intervals
  * is dropped */
 #define HN_CONTROL_KEEPALIVE_INTERVAL 5

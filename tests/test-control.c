@@ -795,6 +795,7 @@ test_message_roundtrip (void)
 #define MEDIA_OK                                                                                   \
   "\"media\":{\"video-rtp-port\":5004,\"video-rtcp-port\":5005,\"audio-rtp-port\":5006,"           \
   "\"audio-rtcp-port\":5007,\"video-ssrc\":1,\"audio-ssrc\":2}"
+#define STRING_65 "0123456789012345678901234567890123456789012345678901234567890123x"
 #define HELLO_HEAD "{\"type\":\"hello\",\"site\":\"xa-dao-tru\",\"token\":\"t\",\"version\":\"1\","
 
 static void
@@ -825,6 +826,15 @@ test_message_invalid (void)
     { "{\"type\":\"floor\",\"meeting\":\"m\",\"site\":\"Xa Dao Tru\"}",
       "'floor' message: member 'site' must be a site id or null" },
     { "{\"type\":\"stats\",\"stats\":[]}", "'stats' message: member 'stats' must be an object" },
+    /* what a room measured: flat and short, as the hub keeps and serves it */
+    { "{\"type\":\"stats\",\"stats\":{\"loss\":{\"video\":1}}}",
+      "'stats' message: member 'stats' must be an object of at most 32 members" },
+    { "{\"type\":\"stats\",\"stats\":{\"loss\":[1,2]}}",
+      "'stats' message: member 'stats' must be an object of at most 32 members" },
+    { "{\"type\":\"stats\",\"stats\":{\"decoder\":\"" STRING_65 "\"}}",
+      "'stats' message: member 'stats' must be an object of at most 32 members" },
+    { "{\"type\":\"stats\",\"stats\":{\"" STRING_65 "\":1}}",
+      "'stats' message: member 'stats' must be an object of at most 32 members" },
     { HELLO_HEAD "\"colour\":\"red\"," MEDIA_OK "}", "'hello' message: unknown member 'colour'" },
     { HELLO_HEAD "\"media\":{}}", "'hello' message: missing member 'media.video-rtp-port'" },
     { HELLO_HEAD "\"media\":{\"video-rtp-port\":0,\"video-rtcp-port\":5005,\"audio-rtp-port\":"
@@ -876,6 +886,26 @@ test_message_invalid (void)
     g_assert_true (g_str_has_prefix (error->message, cases[i].message));
   }
 
+  /* stats: 32 members, names and strings of 64 bytes pass; 33 members do not */
+  {
+    g_autoptr (GString) text = g_string_new ("{\"type\":\"stats\",\"stats\":{");
+    g_autoptr (JsonNode) node = NULL;
+    g_autoptr (GError) error = NULL;
+
+    for (guint i = 0; i < HN_CONTROL_MAX_COUNTERS; i++)
+      g_string_append_printf (text, "%s\"%063u\":\"%064u\"", i > 0 ? "," : "", i, i);
+    g_string_append (text, "}}");
+    node = hn_control_message_parse (text->str, text->len, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (json_object_get_size (hn_control_message_get_stats (node)), ==,
+                      HN_CONTROL_MAX_COUNTERS);
+    g_clear_pointer (&node, json_node_unref);
+    g_string_truncate (text, text->len - 2);
+    g_string_append (text, ",\"one-more\":null}}");
+    node = hn_control_message_parse (text->str, text->len, NULL, &error);
+    g_assert_null (node);
+    g_assert_error (error, HN_ERROR, HN_ERROR_INVALID_ARGUMENT);
+  }
   /* the limit is on the text, before parsing */
   {
     g_autoptr (GError) error = NULL;

@@ -2,8 +2,10 @@
  * read it off the WebSocket (hn_control_message_parse), then every getter
  * its type allows, as hn-control-server.c, hn-hub.c and hn-endpoint.c call
  * them. A message that passes must keep the promises of
- * hn-control-message.h (ports 1..65535, two SSRCs, the join's ranges) and
- * survive a round trip through its text. */
+ * hn-control-message.h (ports 1..65535, two SSRCs, the join's ranges, a
+ * short flat stats object) and survive a round trip through its text
+ * (under the same 64 KiB limit: json-glib writes some numbers longer than
+ * they came, 0.1 as 0.10000000000000001). */
 
 #include <string.h>
 
@@ -40,6 +42,8 @@ read_message (JsonNode *message, HnControlMessageType type)
     break;
   case HN_CONTROL_MESSAGE_STATS:
     g_assert (hn_control_message_get_stats (message) != NULL);
+    g_assert_cmpuint (json_object_get_size (hn_control_message_get_stats (message)), <=,
+                      HN_CONTROL_MAX_COUNTERS);
     break;
   case HN_CONTROL_MESSAGE_CHALLENGE:
     g_assert (hn_control_message_get_nonce (message) != NULL);
