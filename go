@@ -130,6 +130,15 @@ fuzz() {
         -artifact_prefix="$art/" "${args[@]}" >"$log" 2>&1; then
       rc=1
       echo "fuzz: $name failed; see $log and $art/" >&2
+      # what CI shows of it: the seed (the same seed on the same corpus
+      # replays the run: -seed=N), the report, and a small input itself
+      grep -m1 "INFO: Seed:" "$log" >&2 || true
+      grep -A25 -m1 -E "^(==[0-9]+==|ERROR|Bail out|SUMMARY|\*\*)" "$log" | head -40 >&2 || true
+      for input in "$art"/*; do
+        [ -f "$input" ] || continue
+        echo "fuzz: $input ($(stat -c %s "$input") bytes), base64 of its first 2 KiB:" >&2
+        head -c 2048 "$input" | base64 >&2
+      done
     fi
     # "NAME: N runs (N/s), cov: N ft: N, corpus N/SIZE"
     awk -v name="$name" '
