@@ -1071,22 +1071,8 @@ hn_api_server_tcp_incoming_cb (GSocketService *service,
 {
   HnApiServer *self = user_data;
   g_autoptr (GError) error = NULL;
-  g_autoptr (GSocketAddress) local = g_socket_connection_get_local_address (connection, NULL);
-  g_autoptr (GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
-  g_autoptr (GIOStream) stream = NULL;
 
-  /* the handshake happens on the first read, in the main loop */
-  if (self->tls != NULL) {
-    stream = g_tls_server_connection_new (G_IO_STREAM (connection), self->tls, &error);
-    /* clients show no certificate: no CA database, which GLib would load
-     * again for every connection (~4 MiB each) */
-    if (stream != NULL)
-      g_tls_connection_set_database (G_TLS_CONNECTION (stream), NULL);
-  } else {
-    stream = g_object_ref (G_IO_STREAM (connection));
-  }
-  hn_request_deadline_watch (self->deadline, connection, remote);
-  if (stream == NULL || !soup_server_accept_iostream (self->server, stream, local, remote, &error))
+  if (!hn_request_deadline_accept (self->deadline, connection, self->tls, &error))
     g_warning ("cannot accept an API connection over TCP: %s, ignoring", error->message);
   return TRUE;
 }

@@ -567,24 +567,8 @@ hn_control_server_incoming_cb (GSocketService *service,
 {
   HnControlServer *self = user_data;
   g_autoptr (GError) error = NULL;
-  g_autoptr (GSocketAddress) local = g_socket_connection_get_local_address (connection, NULL);
-  g_autoptr (GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
-  g_autoptr (GIOStream) stream = NULL;
 
-  /* the handshake happens on the first read, in the main loop, as in
-   * hn-api-server.c */
-  if (self->tls != NULL) {
-    stream = g_tls_server_connection_new (G_IO_STREAM (connection), self->tls, &error);
-    /* rooms show no certificate: without a CA database a connection costs
-     * ~0.4 MiB instead of ~4 MiB (the system's CAs, loaded for each one),
-     * which is 600 MiB for 147 rooms */
-    if (stream != NULL)
-      g_tls_connection_set_database (G_TLS_CONNECTION (stream), NULL);
-  } else {
-    stream = g_object_ref (G_IO_STREAM (connection));
-  }
-  hn_request_deadline_watch (self->deadline, connection, remote);
-  if (stream == NULL || !soup_server_accept_iostream (self->server, stream, local, remote, &error))
+  if (!hn_request_deadline_accept (self->deadline, connection, self->tls, &error))
     g_warning ("control: cannot accept a connection: %s, ignoring", error->message);
   return TRUE;
 }

@@ -18,6 +18,10 @@ HnRequestDeadline *hn_request_deadline_new (SoupServer *server,
 void hn_request_deadline_watch (HnRequestDeadline *self,
                                 GSocketConnection *connection,
                                 GSocketAddress *remote);
+gboolean hn_request_deadline_accept (HnRequestDeadline *self,
+                                     GSocketConnection *connection,
+                                     GTlsCertificate *tls,
+                                     GError **error);
 guint hn_request_deadline_get_pending (HnRequestDeadline *self);
 
 G_END_DECLS
