@@ -269,10 +269,7 @@ gboolean
 hn_meeting_records_save (const gchar *path, GPtrArray *records, GError **error)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
   g_autoptr (JsonNode) root = NULL;
-  g_autofree gchar *text = NULL;
-  gsize length;
 
   g_return_val_if_fail (path != NULL, FALSE);
   g_return_val_if_fail (records != NULL, FALSE);
@@ -305,8 +302,5 @@ hn_meeting_records_save (const gchar *path, GPtrArray *records, GError **error)
   json_builder_end_array (b);
   json_builder_end_object (b);
   root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
-  json_generator_set_pretty (gen, TRUE);
-  text = json_generator_to_data (gen, &length);
-  return hn_util_write_file_durably (path, text, length, 0640, error);
+  return hn_util_save_json (path, root, error);
 }

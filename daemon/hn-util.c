@@ -336,6 +336,31 @@ hn_util_write_file_durably (
 }
 
 /**
+ * hn_util_save_json:
+ * @root: the value to write, as pretty-printed JSON
+ *
+ * hn_util_write_file_durably() of @root's text (mode 0640), for the
+ * daemon's state files.
+ *
+ * Returns: %FALSE with an HN_ERROR naming @path if it cannot be written
+ */
+gboolean
+hn_util_save_json (const gchar *path, JsonNode *root, GError **error)
+{
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  g_autofree gchar *text = NULL;
+  gsize length;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (root != NULL, FALSE);
+
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, TRUE);
+  text = json_generator_to_data (gen, &length);
+  return hn_util_write_file_durably (path, text, length, 0640, error);
+}
+
+/**
  * hn_util_move_aside:
  * @now_us: the wall-clock time, which names the copy
  *

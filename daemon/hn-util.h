@@ -11,6 +11,7 @@ gboolean hn_util_parse_uint (const gchar *text, guint min, guint max, guint *out
 gchar *hn_util_format_duration (guint64 seconds) G_GNUC_WARN_UNUSED_RESULT;
 gboolean hn_util_write_file_durably (
     const gchar *path, const gchar *contents, gsize length, gint mode, GError **error);
+gboolean hn_util_save_json (const gchar *path, JsonNode *root, GError **error);
 gboolean hn_util_parse_json (const gchar *data, gssize length, JsonNode **root, GError **error);
 gchar *hn_util_move_aside (const gchar *path, gint64 now_us) G_GNUC_WARN_UNUSED_RESULT;
 
