@@ -618,6 +618,47 @@ hn_test_endpoint_frames (const gchar *socket)
 }
 
 /**
+ * hn_test_endpoint_dump:
+ * @ep: (nullable): a room endpoint, or %NULL for one that is not running
+ * @name: how the test names the room
+ *
+ * Prints what the room says of itself (`hoinghictl endpoint`), for a test
+ * that waited in vain.
+ */
+void
+hn_test_endpoint_dump (HnTestDaemon *ep, const gchar *name)
+{
+  g_autoptr (JsonNode) node = ep != NULL ? hn_test_ctl_json (ep->socket, "endpoint", NULL) : NULL;
+  g_autofree gchar *text = node != NULL ? json_to_string (node, FALSE) : NULL;
+
+  g_test_message ("%s: %s", name, text != NULL ? text : "(no answer)");
+}
+
+/**
+ * hn_test_participant_joined:
+ * @hub_socket: the hub's control socket
+ *
+ * Returns: whether @site is a participant of @meeting whose leg is joined
+ */
+gboolean
+hn_test_participant_joined (const gchar *hub_socket, const gchar *meeting, const gchar *site)
+{
+  g_autoptr (JsonNode) node = hn_test_ctl_json (hub_socket, "meeting", "show", meeting, NULL);
+  JsonArray *participants;
+
+  if (node == NULL)
+    return FALSE;
+  participants = json_object_get_array_member (json_node_get_object (node), "participants");
+  for (guint i = 0; i < json_array_get_length (participants); i++) {
+    JsonObject *p = json_array_get_object_element (participants, i);
+
+    if (g_str_equal (json_object_get_string_member (p, "id"), site))
+      return json_object_get_boolean_member (p, "joined");
+  }
+  return FALSE;
+}
+
+/**
  * hn_test_endpoint_sees:
  * @socket: a room endpoint's control socket
  * @rgb: a colour

@@ -63,6 +63,10 @@ HnTestDaemon *hn_test_endpoint_start (guint control_port,
                                       const gchar *const *extra_args);
 
 gint64 hn_test_endpoint_frames (const gchar *socket);
+void hn_test_endpoint_dump (HnTestDaemon *ep, const gchar *name);
+gboolean hn_test_participant_joined (const gchar *hub_socket,
+                                     const gchar *meeting,
+                                     const gchar *site);
 gboolean hn_test_endpoint_sees (const gchar *socket, const guint8 rgb[3], gint tolerance);
 guint hn_test_free_port_block (GSocketType type, guint count);
 void hn_test_make_certificate (const gchar *dir, const gchar *name, gchar **fingerprint);

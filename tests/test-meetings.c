@@ -69,13 +69,8 @@ wait_for (Fixture *f, Predicate pred, gpointer data, guint timeout_ms)
   gint64 ms = hn_test_wait (check_cb, &c, timeout_ms);
 
   if (ms < 0) {
-    for (guint i = 0; i < N_ROOMS; i++) {
-      g_autoptr (JsonNode) node =
-          f->ep[i] != NULL ? hn_test_ctl_json (f->ep[i]->socket, "endpoint", NULL) : NULL;
-      g_autofree gchar *text = node != NULL ? json_to_string (node, FALSE) : NULL;
-
-      g_test_message ("%s: %s", rooms[i].id, text != NULL ? text : "(no answer)");
-    }
+    for (guint i = 0; i < N_ROOMS; i++)
+      hn_test_endpoint_dump (f->ep[i], rooms[i].id);
   }
   return ms;
 }
@@ -337,20 +332,7 @@ test_meeting_floor_layout_mute (Fixture *f, gconstpointer data)
 static gboolean
 leg_joined (Fixture *f, gpointer data)
 {
-  const gchar *site = data;
-  g_autoptr (JsonNode) node = hn_test_ctl_json (f->hub->socket, "meeting", "show", "m", NULL);
-  JsonArray *participants;
-
-  if (node == NULL)
-    return FALSE;
-  participants = json_object_get_array_member (json_node_get_object (node), "participants");
-  for (guint i = 0; i < json_array_get_length (participants); i++) {
-    JsonObject *p = json_array_get_object_element (participants, i);
-
-    if (g_str_equal (json_object_get_string_member (p, "id"), site))
-      return json_object_get_boolean_member (p, "joined");
-  }
-  return FALSE;
+  return hn_test_participant_joined (f->hub->socket, "m", data);
 }
 
 /* every room still up decoded at least 30 frames more than @data */

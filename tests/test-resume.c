@@ -84,13 +84,8 @@ wait_all_see (Fixture *f, guint room, gboolean new_frames, guint timeout_ms)
     s.frames[i] = f->ep[i] != NULL ? hn_test_endpoint_frames (f->ep[i]->socket) : 0;
   ms = hn_test_wait (all_see, &s, timeout_ms);
   if (ms < 0) {
-    for (guint i = 0; i < N_ROOMS; i++) {
-      g_autoptr (JsonNode) node =
-          f->ep[i] != NULL ? hn_test_ctl_json (f->ep[i]->socket, "endpoint", NULL) : NULL;
-      g_autofree gchar *text = node != NULL ? json_to_string (node, FALSE) : NULL;
-
-      g_test_message ("%s: %s", rooms[i].id, text != NULL ? text : "(no answer)");
-    }
+    for (guint i = 0; i < N_ROOMS; i++)
+      hn_test_endpoint_dump (f->ep[i], rooms[i].id);
   }
   return ms;
 }

@@ -128,19 +128,7 @@ watcher_decoded_since (Fixture *f, gpointer data)
 static gboolean
 participant_joined (Fixture *f, gpointer data)
 {
-  g_autoptr (JsonNode) node = hn_test_ctl_json (f->hub->socket, "meeting", "show", "m", NULL);
-  JsonArray *participants;
-
-  if (node == NULL)
-    return FALSE;
-  participants = json_object_get_array_member (json_node_get_object (node), "participants");
-  for (guint i = 0; i < json_array_get_length (participants); i++) {
-    JsonObject *p = json_array_get_object_element (participants, i);
-
-    if (g_str_equal (json_object_get_string_member (p, "id"), data))
-      return json_object_get_boolean_member (p, "joined");
-  }
-  return FALSE;
+  return hn_test_participant_joined (f->hub->socket, "m", data);
 }
 
 static gboolean
