@@ -303,6 +303,11 @@ hn_api_health_metrics (const HnApiRequest *request, HnApiReply *reply, GError **
       g_string_append_c (out, '}');
       hn_metrics_value (out, values[i]);
     }
+    g_string_append (out, "# HELP hoinghi_return_receiver_restarts_total Times the return "
+                          "receiver (the socket every room sends to) was restarted after "
+                          "failing\n# TYPE hoinghi_return_receiver_restarts_total counter\n"
+                          "hoinghi_return_receiver_restarts_total");
+    hn_metrics_value (out, c.restarts);
   }
 
   hn_metrics_family (out, "hoinghi_link_state",

@@ -30,7 +30,11 @@
  *    leg costs one hash lookup per packet.
  *
  * A decode branch that fails (a corrupt stream, a decoder error) is torn
- * down and rebuilt alone; nothing else in the pipeline notices. */
+ * down and rebuilt alone; nothing else in the pipeline notices. If the
+ * shared part fails (the socket's thread stops on a flow error), the whole
+ * pipeline is restarted from READY, which keeps both sockets bound: the
+ * rooms go on sending to the same port and are received again (after 1 s,
+ * then 2, 4 … up to 30 s while it keeps failing). */
 
 #define G_LOG_DOMAIN "hoinghi-legs"
 
@@ -49,6 +53,10 @@ GST_DEBUG_CATEGORY_STATIC (hn_legs_debug);
 #define GST_CAT_DEFAULT hn_legs_debug
 
 #define HN_LEG_REBUILD_MS 1000
+#define HN_RECEIVER_RESTART_MS 1000
+#define HN_RECEIVER_RESTART_MAX_MS 30000
+/* a restart that ran this long without failing starts the delays over */
+#define HN_RECEIVER_STABLE_US (60 * G_USEC_PER_SEC)
 
 typedef struct _HnLeg HnLeg;
 
@@ -91,6 +99,10 @@ struct _HnReturnReceiver {
   guint rtp_port;
   guint rtcp_port;
   guint bus_watch_id;
+  guint restart_id;
+  guint restart_delay_ms;
+  gint64 restarted_us; /* monotonic, 0 = never */
+  guint restarts;
 
   GMutex lock;
   GHashTable *by_ssrc;       /* guint32 -> HnLegStreamState, under lock */
@@ -129,6 +141,7 @@ hn_return_receiver_dispose (GObject *object)
   HnReturnReceiver *self = HN_RETURN_RECEIVER (object);
 
   g_clear_handle_id (&self->bus_watch_id, g_source_remove);
+  g_clear_handle_id (&self->restart_id, g_source_remove);
   if (self->pipeline != NULL)
     gst_element_set_state (self->pipeline, GST_STATE_NULL);
   g_clear_pointer (&self->legs, g_hash_table_unref);
@@ -433,6 +446,52 @@ hn_return_receiver_find_branch (HnReturnReceiver *self, GstObject *element)
   return NULL;
 }
 
+static void hn_return_receiver_schedule_restart (HnReturnReceiver *self);
+
+static gboolean
+hn_return_receiver_restart_cb (gpointer user_data)
+{
+  HnReturnReceiver *self = user_data;
+  GHashTableIter iter;
+  HnLeg *leg;
+
+  self->restart_id = 0;
+  self->restarts++;
+  self->restarted_us = g_get_monotonic_time ();
+  /* READY, not NULL: udpsrc closes its socket only in NULL */
+  gst_element_set_state (self->pipeline, GST_STATE_READY);
+  if (gst_element_set_state (self->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    g_warning ("return receiver: restart %u failed; trying again in %u s", self->restarts,
+               self->restart_delay_ms / 1000);
+    hn_return_receiver_schedule_restart (self);
+    return G_SOURCE_REMOVE;
+  }
+  g_message ("return receiver restarted (restart %u): rooms' feeds are received again",
+             self->restarts);
+  /* the decoders start over: a whole picture at once */
+  g_hash_table_iter_init (&iter, self->legs);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &leg)) {
+    if (leg->streams[HN_LEG_VIDEO].branch != NULL)
+      hn_return_receiver_request_keyframe (self, leg->site_id);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+hn_return_receiver_schedule_restart (HnReturnReceiver *self)
+{
+  if (self->restart_id != 0)
+    return;
+  if (self->restart_delay_ms == 0 ||
+      (self->restarted_us != 0 &&
+       g_get_monotonic_time () - self->restarted_us >= HN_RECEIVER_STABLE_US))
+    self->restart_delay_ms = HN_RECEIVER_RESTART_MS;
+  else
+    self->restart_delay_ms = MIN (self->restart_delay_ms * 2, HN_RECEIVER_RESTART_MAX_MS);
+  self->restart_id = g_timeout_add (self->restart_delay_ms, hn_return_receiver_restart_cb, self);
+  g_source_set_name_by_id (self->restart_id, "[hoinghi] return receiver restart");
+}
+
 static gboolean
 hn_return_receiver_bus_cb (GstBus *bus, GstMessage *message, gpointer user_data)
 {
@@ -447,10 +506,15 @@ hn_return_receiver_bus_cb (GstBus *bus, GstMessage *message, gpointer user_data)
     gst_message_parse_error (message, &error, &debug);
     st = hn_return_receiver_find_branch (self, GST_MESSAGE_SRC (message));
     if (st == NULL) {
-      /* the shared part failed: nothing to isolate; the rooms' legs are
-       * down until the hub restarts, so say it loudly */
-      g_warning ("return receiver failed: %s (%s); rooms' feeds are not received", error->message,
-                 debug);
+      /* the shared part failed: no room's feed is received until it is
+       * restarted */
+      if (self->restart_id == 0) {
+        hn_return_receiver_schedule_restart (self);
+        g_warning ("return receiver failed at %s: %s (%s); no room's feed is received; "
+                   "restarting it in %u ms",
+                   GST_OBJECT_NAME (GST_MESSAGE_SRC (message)), error->message, debug,
+                   self->restart_delay_ms);
+      }
       break;
     }
     g_warning ("leg %s %s: %s; rebuilding its decoder", st->leg->site_id, stream_names[st->stream],
@@ -869,6 +933,7 @@ hn_return_receiver_get_counters (HnReturnReceiver *self, HnReturnCounters *count
   g_mutex_lock (&self->lock);
   *counters = self->counters;
   g_mutex_unlock (&self->lock);
+  counters->restarts = self->restarts;
   counters->unauthenticated = 0;
   if (self->srtpdec != NULL) {
     g_autoptr (GstStructure) stats = NULL;
@@ -882,6 +947,20 @@ hn_return_receiver_get_counters (HnReturnReceiver *self, HnReturnCounters *count
       counters->accepted -= MIN (dropped, counters->accepted);
     }
   }
+}
+
+/**
+ * hn_return_receiver_get_pipeline:
+ *
+ * For diagnostics (GST_DEBUG_BIN_TO_DOT_FILE()) and tests.
+ *
+ * Returns: (transfer none): the pipeline
+ */
+GstElement *
+hn_return_receiver_get_pipeline (HnReturnReceiver *self)
+{
+  g_return_val_if_fail (HN_IS_RETURN_RECEIVER (self), NULL);
+  return self->pipeline;
 }
 
 /**

@@ -31,6 +31,8 @@ typedef struct {
   guint64 spoofed;         /* a joined room's SSRC from another address */
   guint64 unauthenticated; /* SRTP that failed authentication (another
                             * key, tampered with, replayed) */
+  guint64 restarts;        /* times the receiver was restarted after its
+                            * shared part failed */
 } HnReturnCounters;
 
 #define HN_TYPE_RETURN_RECEIVER (hn_return_receiver_get_type ())
@@ -68,5 +70,6 @@ gboolean hn_return_receiver_get_stats (HnReturnReceiver *self,
                                        HnLegStreamStats *stats);
 void hn_return_receiver_get_counters (HnReturnReceiver *self, HnReturnCounters *counters);
 guint hn_return_receiver_get_n_decoded (HnReturnReceiver *self);
+GstElement *hn_return_receiver_get_pipeline (HnReturnReceiver *self);
 
 G_END_DECLS

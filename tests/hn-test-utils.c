@@ -558,6 +558,42 @@ hn_test_wait (HnTestPredicate predicate, gpointer data, guint timeout_ms)
   }
 }
 
+static gboolean
+hn_test_wake_cb (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/**
+ * hn_test_wait_loop:
+ *
+ * hn_test_wait() for objects of this process: runs the default main
+ * context (their bus watches and timeouts) while it waits.
+ *
+ * Returns: the milliseconds it took, or -1
+ */
+gint64
+hn_test_wait_loop (HnTestPredicate predicate, gpointer data, guint timeout_ms)
+{
+  gint64 start = g_get_monotonic_time ();
+  gint64 deadline = start + (gint64) timeout_ms * 1000;
+  /* wakes the loop to check again when nothing else happens */
+  guint wake = g_timeout_add (10, hn_test_wake_cb, NULL);
+  gint64 ms = -1;
+
+  for (;;) {
+    if (predicate (data)) {
+      ms = (g_get_monotonic_time () - start) / 1000;
+      break;
+    }
+    if (g_get_monotonic_time () > deadline)
+      break;
+    g_main_context_iteration (NULL, TRUE);
+  }
+  g_source_remove (wake);
+  return ms;
+}
+
 /**
  * hn_test_endpoint_start:
  * @hub_fingerprint: (nullable): the hub certificate to pin, or %NULL for

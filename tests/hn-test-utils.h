@@ -55,6 +55,7 @@ void hn_test_ctl_ok (const gchar *socket, ...) G_GNUC_NULL_TERMINATED;
 
 typedef gboolean (*HnTestPredicate) (gpointer data);
 gint64 hn_test_wait (HnTestPredicate predicate, gpointer data, guint timeout_ms);
+gint64 hn_test_wait_loop (HnTestPredicate predicate, gpointer data, guint timeout_ms);
 
 HnTestDaemon *hn_test_endpoint_start (guint control_port,
                                       const gchar *site,

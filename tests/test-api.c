@@ -805,6 +805,7 @@ static const gchar *const metric_families[] = {
 /* families that count (TYPE counter) rather than measure */
 static const gchar *const counter_families[] = {
   "hoinghi_return_packets_total",
+  "hoinghi_return_receiver_restarts_total",
 };
 
 /* Every family has its HELP and TYPE, and every sample follows the TYPE
