@@ -11,6 +11,7 @@ import os
 import platform
 import queue
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -70,19 +71,38 @@ def read_results(name):
         return None
 
 
+def _signal(p, sig):
+    """SIG to P's process group when it leads one (Children.popen()), so
+    that what a wrapper (HUB_WRAPPER: heaptrack forks the hub) started goes
+    too; else to P."""
+    try:
+        if os.getpgid(p.pid) == p.pid:
+            os.killpg(p.pid, sig)
+            return
+    except ProcessLookupError:
+        return
+    p.send_signal(sig)
+
+
 def stop(*procs, timeout=10):
     """Terminates the processes, then kills what is left after TIMEOUT."""
     for p in procs:
         if p is not None and p.poll() is None:
-            p.terminate()
+            _signal(p, signal.SIGTERM)
     for p in procs:
         if p is None:
             continue
         try:
             p.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            p.kill()
+            _signal(p, signal.SIGKILL)
             p.wait()
+        # the rest of its group: a wrapper's child may outlive it
+        try:
+            if p.returncode is not None:
+                os.killpg(p.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 class Children:
@@ -101,7 +121,8 @@ class Children:
             f.close()
 
     def popen(self, *args, **kwargs):
-        p = subprocess.Popen(*args, **kwargs)
+        # a process group of its own, stopped as a whole (stop())
+        p = subprocess.Popen(*args, start_new_session=True, **kwargs)
         self.procs.append(p)
         return p
 
