@@ -7,6 +7,9 @@
 #include <glib.h>
 #include <locale.h>
 #include <stdio.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "hn-build-config.h"
 #include "hn-config.h"
@@ -51,6 +54,30 @@ hn_main_check_config (const gchar *path)
     g_print ("OK: %u meetings (%s)\n", hn_meetings_config_get_plans (meetings)->len,
              hn_meetings_config_get_path (meetings));
   return 0;
+}
+
+/* glibc's malloc, set for a daemon that runs for months while streaming
+ * threads come and go with the legs (bench/soak, 40 rooms, 12 min of drops
+ * and floor moves, seed 7: RSS after the warm-up +7.85 MiB as glibc comes,
+ * +1.80 MiB with two arenas, +0.30 MiB with two arenas and a fixed mmap
+ * threshold; the live heap, from heaptrack, stayed at 23 MiB in all):
+ * - two arenas instead of eight per core: what a thread frees stays in its
+ *   arena, so more arenas hold more free memory that no other thread can
+ *   use (each thread still has its own cache in front of them);
+ * - a fixed 128 KiB threshold above which a block is mmap()ed and given
+ *   back when freed: glibc raises it on the first large free, after which
+ *   picture buffers come from the arenas and leave holes there.
+ * MALLOC_ARENA_MAX or MALLOC_MMAP_THRESHOLD_ in the environment (e.g. in a
+ * drop-in of the unit) are left to glibc. Before any thread starts. */
+static void
+hn_main_tune_malloc (void)
+{
+#ifdef __GLIBC__
+  if (g_getenv ("MALLOC_ARENA_MAX") == NULL)
+    mallopt (M_ARENA_MAX, 2);
+  if (g_getenv ("MALLOC_MMAP_THRESHOLD_") == NULL)
+    mallopt (M_MMAP_THRESHOLD, 128 * 1024);
+#endif
 }
 
 int
@@ -121,6 +148,7 @@ main (int argc, char **argv)
     { NULL }
   };
 
+  hn_main_tune_malloc ();
   setlocale (LC_ALL, "");
   /* a daemon's stdout is nobody's: all log levels go to stderr (or the
    * journal, which GLib's default writer detects) */
