@@ -834,8 +834,10 @@ hn_test_write_secure_config (const gchar *dir, const gchar *source, gchar **fing
  * hn_test_copy_sites_conf:
  *
  * Copies the shipped sites.conf to @dir with a drop-in,
- * sites.conf.d/10-lab.conf, that sets [hub] insecure=true: the shipped
- * file names no certificate, and a hub refuses to start without one.
+ * sites.conf.d/10-lab.conf, that sets [hub] insecure=true (the shipped
+ * file names no certificate, and a hub refuses to start without one) and
+ * free ports on 127.0.0.1: tests run side by side, and the shipped ports
+ * (control 8443, media 5000) can be held by only one of them.
  *
  * Returns: (transfer full): the path of the copy
  */
@@ -847,7 +849,9 @@ hn_test_copy_sites_conf (const gchar *dir)
 
   g_file_get_contents (g_getenv ("HN_SITES_CONF"), &contents, NULL, &error);
   g_assert_no_error (error);
-  g_free (hn_test_write_file (dir, "sites.conf.d/10-lab.conf", "[hub]\ninsecure=true\n"));
+  g_free (hn_test_write_file (
+      dir, "sites.conf.d/10-lab.conf",
+      "[hub]\ninsecure=true\nlisten-address=127.0.0.1\ncontrol-port=0\nmedia-port=0\n"));
   return hn_test_write_file (dir, "sites.conf", contents);
 }
 
