@@ -684,6 +684,10 @@ hn_test_participant_joined (const gchar *hub_socket, const gchar *meeting, const
 
   if (node == NULL)
     return FALSE;
+  /* an error object while the hub restarts or before the meeting exists */
+  if (!JSON_NODE_HOLDS_OBJECT (node) ||
+      !JSON_NODE_HOLDS_ARRAY (json_object_get_member (json_node_get_object (node), "participants")))
+    return FALSE;
   participants = json_object_get_array_member (json_node_get_object (node), "participants");
   for (guint i = 0; i < json_array_get_length (participants); i++) {
     JsonObject *p = json_array_get_object_element (participants, i);
@@ -714,6 +718,10 @@ hn_test_endpoint_sees (const gchar *socket, const guint8 rgb[3], gint tolerance)
     return FALSE;
   playout = json_object_get_object_member (json_node_get_object (node), "playout");
   if (json_object_get_int_member (playout, "frames-decoded") == 0)
+    return FALSE;
+  /* null between a stream's start and its first picture, which can come
+   * after frames were counted for the stream before */
+  if (!JSON_NODE_HOLDS_ARRAY (json_object_get_member (playout, "grid")))
     return FALSE;
   grid = json_object_get_array_member (playout, "grid");
   for (guint i = 0; i < json_array_get_length (grid); i++) {
