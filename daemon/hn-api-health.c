@@ -137,16 +137,17 @@ hn_api_health_append_label (GString *out, const gchar *name, const gchar *value)
   g_string_append_c (out, '"');
 }
 
+/* # HELP and # TYPE of a family; @type "gauge" or "counter" */
+static void
+hn_metrics_family_typed (GString *out, const gchar *name, const gchar *type, const gchar *help)
+{
+  g_string_append_printf (out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
 static void
 hn_metrics_family (GString *out, const gchar *name, const gchar *help)
 {
-  g_string_append (out, "# HELP ");
-  g_string_append (out, name);
-  g_string_append_c (out, ' ');
-  g_string_append (out, help);
-  g_string_append (out, "\n# TYPE ");
-  g_string_append (out, name);
-  g_string_append (out, " gauge\n");
+  hn_metrics_family_typed (out, name, "gauge", help);
 }
 
 /* " VALUE\n", locale-independent, on the stack */
@@ -293,20 +294,20 @@ hn_api_health_metrics (const HnApiRequest *request, HnApiReply *reply, GError **
     values[2] = c.unknown;
     values[3] = c.spoofed;
     values[4] = c.unauthenticated;
-    g_string_append (out, "# HELP hoinghi_return_packets_total Packets at the hub's return media "
-                          "port: accepted, or dropped as malformed, of an unknown SSRC, from "
-                          "another address than the room's (spoofed), or failing SRTP "
-                          "authentication\n# TYPE hoinghi_return_packets_total counter\n");
+    hn_metrics_family_typed (out, "hoinghi_return_packets_total", "counter",
+                             "Packets at the hub's return media port: accepted, or dropped as "
+                             "malformed, of an unknown SSRC, from another address than the "
+                             "room's (spoofed), or failing SRTP authentication");
     for (guint i = 0; i < G_N_ELEMENTS (results); i++) {
       g_string_append (out, "hoinghi_return_packets_total{");
       hn_api_health_append_label (out, "result", results[i]);
       g_string_append_c (out, '}');
       hn_metrics_value (out, values[i]);
     }
-    g_string_append (out, "# HELP hoinghi_return_receiver_restarts_total Times the return "
-                          "receiver (the socket every room sends to) was restarted after "
-                          "failing\n# TYPE hoinghi_return_receiver_restarts_total counter\n"
-                          "hoinghi_return_receiver_restarts_total");
+    hn_metrics_family_typed (out, "hoinghi_return_receiver_restarts_total", "counter",
+                             "Times the return receiver (the socket every room sends to) was "
+                             "restarted after failing");
+    g_string_append (out, "hoinghi_return_receiver_restarts_total");
     hn_metrics_value (out, c.restarts);
   }
 
