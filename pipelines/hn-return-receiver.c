@@ -461,9 +461,9 @@ hn_return_receiver_restart_cb (gpointer user_data)
   /* READY, not NULL: udpsrc closes its socket only in NULL */
   gst_element_set_state (self->pipeline, GST_STATE_READY);
   if (gst_element_set_state (self->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
-    g_warning ("return receiver: restart %u failed; trying again in %u s", self->restarts,
-               self->restart_delay_ms / 1000);
     hn_return_receiver_schedule_restart (self);
+    g_warning ("return receiver: restart %u failed; trying again in %u ms", self->restarts,
+               self->restart_delay_ms);
     return G_SOURCE_REMOVE;
   }
   g_message ("return receiver restarted (restart %u): rooms' feeds are received again",
@@ -508,13 +508,17 @@ hn_return_receiver_bus_cb (GstBus *bus, GstMessage *message, gpointer user_data)
     if (st == NULL) {
       /* the shared part failed: no room's feed is received until it is
        * restarted */
-      if (self->restart_id == 0) {
-        hn_return_receiver_schedule_restart (self);
-        g_warning ("return receiver failed at %s: %s (%s); no room's feed is received; "
-                   "restarting it in %u ms",
-                   GST_OBJECT_NAME (GST_MESSAGE_SRC (message)), error->message, debug,
-                   self->restart_delay_ms);
+      if (self->restart_id != 0) {
+        /* the same failure seen by another element: already said */
+        g_debug ("return receiver failed at %s too: %s",
+                 GST_OBJECT_NAME (GST_MESSAGE_SRC (message)), error->message);
+        break;
       }
+      hn_return_receiver_schedule_restart (self);
+      g_warning ("return receiver failed at %s: %s (%s); no room's feed is received; "
+                 "restarting it in %u ms",
+                 GST_OBJECT_NAME (GST_MESSAGE_SRC (message)), error->message, debug,
+                 self->restart_delay_ms);
       break;
     }
     g_warning ("leg %s %s: %s; rebuilding its decoder", st->leg->site_id, stream_names[st->stream],
