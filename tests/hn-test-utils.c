@@ -682,10 +682,8 @@ hn_test_participant_joined (const gchar *hub_socket, const gchar *meeting, const
   g_autoptr (JsonNode) node = hn_test_ctl_json (hub_socket, "meeting", "show", meeting, NULL);
   JsonArray *participants;
 
-  if (node == NULL)
-    return FALSE;
-  /* an error object while the hub restarts or before the meeting exists */
-  if (!JSON_NODE_HOLDS_OBJECT (node) ||
+  /* no answer while the hub restarts; an error before the meeting exists */
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node) ||
       !JSON_NODE_HOLDS_ARRAY (json_object_get_member (json_node_get_object (node), "participants")))
     return FALSE;
   participants = json_object_get_array_member (json_node_get_object (node), "participants");
